@@ -1,0 +1,3 @@
+from vyre.cli import main
+
+raise SystemExit(main())
