@@ -1,0 +1,265 @@
+"""The ptx backend's host side, without a GPU: error conversion, availability, argument packing."""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import pytest
+
+from vyre.backends.base import CompileOptions
+from vyre.backends.ptx import context, launch, module
+from vyre.backends.ptx import driver as drv
+from vyre.backends.ptx.launch import PtxExecutable, Slot, launch_grid, param_value
+from vyre.errors import ArgumentError, BackendError, BackendUnavailableError, CudaError
+from vyre.ir.nodes import Buffer, Kernel, Param
+from vyre.ir.ops import Access, Placement, ScalarType
+
+cuda = pytest.importorskip("cuda.bindings.driver")
+HAS_GPU = context.unavailable_reason() is None
+
+
+# --- error conversion -------------------------------------------------------------
+def test_failed_call_becomes_cuda_error_naming_call_and_result() -> None:
+    fake = (cuda.CUresult.CUDA_ERROR_OUT_OF_MEMORY, None)
+    with pytest.raises(CudaError) as info:
+        drv.check("cuMemAlloc", fake)
+    err = info.value
+    assert err.code == "V520"
+    assert "cuMemAlloc" in err.message
+    assert "CUDA_ERROR_OUT_OF_MEMORY" in err.message
+    assert "(2)" in err.message
+    assert "smaller buffers" in err.fix
+
+
+def test_error_carries_detail_and_generic_fix_for_unlisted_results() -> None:
+    err = drv.error("cuLinkAddData", cuda.CUresult.CUDA_ERROR_NOT_SUPPORTED, "JIT log:\nline 3: bad")
+    assert "cuLinkAddData" in err.message and "CUDA_ERROR_NOT_SUPPORTED" in err.message
+    assert "line 3: bad" in err.message
+    assert err.fix  # every error has a Fix: hint
+    assert "Fix:" in str(err)
+
+
+def test_unknown_result_code_is_named_by_number() -> None:
+    assert drv.result_name(987654) == "CUresult 987654"
+
+
+def test_success_results_unpack_to_values() -> None:
+    ok = cuda.CUresult.CUDA_SUCCESS
+    assert drv.check("cuX", (ok,)) is None
+    assert drv.check("cuX", (ok, 7)) == 7
+    assert drv.check("cuX", (ok, 7, 8)) == (7, 8)
+
+
+def test_ptx_text_gets_nul_terminated_once() -> None:
+    assert drv.c_string(b".version 8.0") == b".version 8.0\0"
+    assert drv.c_string(b"x\0") == b"x\0"
+
+
+def test_jit_target_from_arch_names() -> None:
+    assert module._jit_target("sm_90") == cuda.CUjit_target.CU_TARGET_COMPUTE_90
+    assert module._jit_target("sm_80") == cuda.CUjit_target.CU_TARGET_COMPUTE_80
+    with pytest.raises(BackendError) as info:
+        module._jit_target("gfx90a")
+    assert "gfx90a" in info.value.message
+
+
+# --- availability -----------------------------------------------------------------
+@pytest.mark.skipif(HAS_GPU, reason="this machine has a GPU")
+def test_unavailable_reason_without_gpu_and_registry_refuses() -> None:
+    from vyre.backends import registry
+
+    reason = registry._instance("ptx").unavailable_reason()
+    assert isinstance(reason, str) and reason
+    with pytest.raises(BackendUnavailableError) as info:
+        registry.get("ptx")
+    assert "ptx" in info.value.message
+    with pytest.raises(BackendUnavailableError):
+        context.current()
+
+
+def test_disabled_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VYRE_DISABLE_CUDA", "1")
+    assert "VYRE_DISABLE_CUDA" in context._probe_driver()
+
+
+def test_target_uses_explicit_arch_without_touching_the_gpu() -> None:
+    from vyre.backends.ptx import PtxBackend
+
+    assert PtxBackend().target(CompileOptions(arch="sm_80")) == "sm_80"
+
+
+# --- grid and params --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("grid", "largest", "wgx", "expected"),
+    [
+        (None, 1000, 256, (4, 1, 1)),
+        (None, 1024, 256, (4, 1, 1)),
+        (None, 0, 64, (1, 1, 1)),
+        (7, 10, 64, (7, 1, 1)),
+        ((3, 2), 10, 64, (3, 2, 1)),
+        ((1, 2, 3), 10, 64, (1, 2, 3)),
+        (np.int64(5), 0, 1, (5, 1, 1)),
+    ],
+)
+def test_launch_grid(grid, largest, wgx, expected) -> None:
+    assert launch_grid(grid, largest, wgx) == expected
+
+
+@pytest.mark.parametrize("grid", [(1, 2, 3, 4), (), "8", (1.5,), (-1,), (1, 70000), (True,)])
+def test_bad_grids_are_argument_errors(grid) -> None:
+    with pytest.raises(ArgumentError) as info:
+        launch_grid(grid, 10, 64)
+    assert info.value.code == "V406"
+
+
+@pytest.mark.parametrize(
+    ("ty", "value", "expected"),
+    [
+        (ScalarType.I32, -(2**31), -(2**31)),
+        (ScalarType.U32, 2**32 - 1, 2**32 - 1),
+        (ScalarType.U64, np.uint64(2**64 - 1), 2**64 - 1),
+        (ScalarType.F32, 2, 2.0),
+        (ScalarType.F64, np.float32(0.5), 0.5),
+        (ScalarType.BOOL, True, 1),
+        (ScalarType.F32, float("inf"), float("inf")),
+    ],
+)
+def test_param_values(ty, value, expected) -> None:
+    assert param_value("p", ty, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("ty", "value"),
+    [
+        (ScalarType.I32, 2**31),
+        (ScalarType.U32, -1),
+        (ScalarType.I32, 1.0),
+        (ScalarType.BOOL, 1),
+        (ScalarType.F32, True),
+        (ScalarType.F32, 1e39),
+        (ScalarType.U64, "3"),
+    ],
+)
+def test_bad_param_values(ty, value) -> None:
+    with pytest.raises(ArgumentError) as info:
+        param_value("p", ty, value)
+    assert info.value.code == "V407"
+    assert "'p'" in info.value.message
+
+
+# --- argument packing, with a recording stand-in for the driver ----------------------
+class FakeCai:
+    """A device array as CuPy/PyTorch present it, at a made-up address."""
+
+    def __init__(self, address: int, n: int, typestr: str = "<f4", strides=None, readonly=False):
+        self.__cuda_array_interface__ = {
+            "shape": (n,), "typestr": typestr, "data": (address, readonly),
+            "strides": strides, "version": 3,
+        }
+
+
+SAXPY = Kernel(
+    "saxpy", (256,),
+    (
+        Param("a", ScalarType.F32),
+        Buffer("x", ScalarType.F32, None, Access.READ),
+        Buffer("y", ScalarType.F32, None, Access.READ_WRITE),
+        Buffer("h", ScalarType.U32, 4, Access.READ_WRITE, Placement.HOST),
+    ),
+    (),
+)
+SAXPY_SLOTS = [
+    Slot("param", "a", ScalarType.F32), Slot("ptr", "x"), Slot("len", "x"),
+    Slot("ptr", "y"), Slot("len", "y"),
+]
+PLAIN = Kernel(
+    "plain", (64, 2),
+    (
+        Param("n", ScalarType.I64),
+        Param("flag", ScalarType.BOOL),
+        Buffer("x", ScalarType.F32, None, Access.READ),
+        Buffer("y", ScalarType.F32, None, Access.READ_WRITE),
+    ),
+    (),
+)
+PLAIN_SLOTS = [
+    Slot("ptr", "x"), Slot("len", "x"), Slot("ptr", "y"), Slot("len", "y"),
+    Slot("param", "n", ScalarType.I64), Slot("param", "flag", ScalarType.BOOL),
+]
+
+
+@pytest.fixture
+def launches(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Replace the device and the driver's launcher; record each launch's decoded arguments."""
+    record: list = []
+
+    class FakeDevice:
+        stream = 0
+
+    def fake_launcher(function, stream):
+        def run(gx, gy, gz, bx, by, bz, shared, params_addr, sync=True):
+            record.append(((gx, gy, gz), (bx, by, bz), params_addr))
+        return run
+
+    monkeypatch.setattr(launch.context, "current", lambda: FakeDevice())
+    monkeypatch.setattr(launch.drv, "launcher", fake_launcher)
+    return record
+
+
+def _read_params(addr: int, types: list) -> list:
+    pointers = (ctypes.c_void_p * len(types)).from_address(addr)
+    return [ty.from_address(p).value for ty, p in zip(types, pointers, strict=True)]
+
+
+def test_zero_copy_arguments_are_packed_in_abi_order(launches) -> None:
+    exe = PtxExecutable(PLAIN, function=None, slots=PLAIN_SLOTS)
+    x, y = FakeCai(0x1000, 300), FakeCai(0x2000, 100)
+    out = exe(n=-5, flag=True, x=x, y=y)
+    assert out == {"y": y}  # zero-copy results come back as the caller's objects
+    (grid, block, addr), = launches
+    assert grid == (5, 1, 1)  # ceil(300 / 64): the largest buffer decides
+    assert block == (64, 2, 1)
+    types = [ctypes.c_uint64, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_uint32,
+             ctypes.c_int64, ctypes.c_uint32]
+    assert _read_params(addr, types) == [0x1000, 300, 0x2000, 100, -5, 1]
+    # A second call rewrites the same preallocated cells.
+    exe(grid=(2, 3), n=7, flag=False, x=FakeCai(0x3000, 1), y=FakeCai(0x4000, 2))
+    assert launches[1][0] == (2, 3, 1)
+    assert launches[1][2] == addr
+    assert _read_params(addr, types) == [0x3000, 1, 0x4000, 2, 7, 0]
+
+
+def test_argument_errors_before_any_launch(launches) -> None:
+    exe = PtxExecutable(PLAIN, function=None, slots=PLAIN_SLOTS)
+    good = {"n": 1, "flag": True, "x": FakeCai(0x1000, 8), "y": FakeCai(0x2000, 8)}
+    cases = [
+        ({**good, "z": 1}, "V401", "'z'"),
+        ({k: v for k, v in good.items() if k != "n"}, "V401", "'n'"),
+        ({k: v for k, v in good.items() if k != "x"}, "V401", "'x'"),
+        ({**good, "x": FakeCai(0x1000, 8, "<i4")}, "V402", "int32"),
+        ({**good, "x": FakeCai(0x1000, 8, strides=(8,))}, "V405", "contiguous"),
+        ({**good, "y": FakeCai(0x2000, 8, readonly=True)}, "V405", "read-only"),
+        ({**good, "x": [1.0, 2.0]}, "V402", "list"),
+        ({**good, "n": 2**63}, "V407", "'n'"),
+    ]
+    for args, code, words in cases:
+        with pytest.raises(ArgumentError) as info:
+            exe(**args)
+        assert info.value.code == code, args
+        assert words in info.value.message
+    assert launches == []
+
+
+def test_zero_sized_grid_launches_nothing(launches) -> None:
+    exe = PtxExecutable(PLAIN, function=None, slots=PLAIN_SLOTS)
+    exe(grid=0, n=1, flag=True, x=FakeCai(0x1000, 8), y=FakeCai(0x2000, 8))
+    assert launches == []
+
+
+def test_host_buffers_refuse_device_arrays(launches) -> None:
+    exe = PtxExecutable(SAXPY, function=None, slots=SAXPY_SLOTS)
+    with pytest.raises(ArgumentError) as info:
+        exe(a=1.0, x=FakeCai(0x1000, 8), y=FakeCai(0x2000, 8), h=FakeCai(0x3000, 4, "<u4"))
+    assert info.value.code == "V404"
+    assert "host" in info.value.message

@@ -1,0 +1,78 @@
+"""``PtxBackend``: vyre.lower's PTX, linked to a cubin by the driver, run through cuda-python."""
+
+from __future__ import annotations
+
+import os
+
+from vyre.backends.base import Backend, CompileOptions
+from vyre.backends.ptx import context, module
+from vyre.backends.ptx.launch import PtxExecutable, Slot, slots_for
+from vyre.errors import BackendError
+from vyre.ir.nodes import Kernel
+
+# VYRE_PTX_ARTIFACT=ptx stores PTX text instead of a cubin (the driver JIT-compiles it at
+# every load: slower warm loads, but the artifact runs on any newer GPU).
+_ARTIFACT_ENV = "VYRE_PTX_ARTIFACT"
+
+
+class PtxBackend(Backend):
+    """NVIDIA GPUs through the CUDA driver: VIR0 -> LLVM NVPTX -> PTX -> cubin."""
+
+    name = "ptx"
+
+    def unavailable_reason(self) -> str | None:
+        """None iff cuda-python imports and a CUDA device is present (probed once)."""
+        return context.unavailable_reason()
+
+    def target(self, options: CompileOptions) -> str:
+        """``options.arch``, else the GPU's own arch (``sm_90`` on an H100)."""
+        if options.arch is not None:
+            return options.arch
+        return context.current().arch
+
+    def build(self, kernel: Kernel, options: CompileOptions) -> bytes:
+        """PTX from vyre.lower, linked to a cubin when a GPU is present (else the PTX text)."""
+        arch = self.target(options)
+        ptx = lower_to_ptx(kernel, arch, options)
+        if os.environ.get(_ARTIFACT_ENV) == "ptx" or context.unavailable_reason() is not None:
+            return ptx
+        return module.link_ptx(ptx, arch)
+
+    def load(self, artifact: bytes, kernel: Kernel, options: CompileOptions) -> PtxExecutable:
+        """Load the cubin (or PTX) and bind the kernel's ABI; functions are cached per module."""
+        loaded = module.load_image(artifact)
+        function = loaded.function(entry_name(kernel))
+        return PtxExecutable(kernel, function, kernel_slots(kernel), module=loaded)
+
+
+def lower_to_ptx(kernel: Kernel, arch: str, options: CompileOptions) -> bytes:
+    """The PTX text of ``kernel`` for ``arch``, from vyre.lower."""
+    from vyre import lower
+
+    try:
+        text = lower.ptx(kernel, arch, opt_level=options.opt_level)
+    except TypeError:
+        text = lower.ptx(kernel, arch)
+    return text.encode() if isinstance(text, str) else bytes(text)
+
+
+def entry_name(kernel: Kernel) -> str:
+    """The PTX entry point vyre.lower gives ``kernel``."""
+    from vyre import lower
+
+    fn = getattr(lower, "entry_name", None)
+    return fn(kernel) if fn is not None else kernel.name
+
+
+def kernel_slots(kernel: Kernel) -> list[Slot]:
+    """The kernel's parameter list in vyre.lower's ABI order."""
+    from vyre import lower
+
+    abi = getattr(lower, "abi", None)
+    if abi is None:
+        raise BackendError(
+            "vyre.lower does not describe its kernel ABI (vyre.lower.abi)",
+            code="V504",
+            fix="install a matching vyre; the ptx backend and vyre.lower ship together",
+        )
+    return slots_for(kernel, abi(kernel))
