@@ -1,0 +1,90 @@
+"""The state of lowering one kernel: builder, bindings, buffers and the loop stack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+from llvmlite import ir
+
+from vyre.errors import LoweringError
+from vyre.ir.nodes import Kernel
+from vyre.ir.ops import Placement, ScalarType, Scope
+
+if TYPE_CHECKING:
+    from vyre.lower.hooks import TargetHooks
+
+
+class TV(NamedTuple):
+    """A lowered value with its VIR0 type."""
+
+    v: ir.Value
+    t: ScalarType
+
+
+@dataclass(frozen=True)
+class BufferRef:
+    """Where a buffer or shared array lives and how long it is."""
+
+    name: str
+    ptr: ir.Value
+    length: ir.Value  # u32, a constant for static sizes
+    elem: ScalarType
+    scope: Scope  # the scope of atomics on it (docs/semantics.md section 8)
+    placement: Placement | None  # None for shared arrays
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A name in scope: an SSA value (let, loop variable, param) or a stack slot (var)."""
+
+    value: ir.Value
+    type: ScalarType
+    mutable: bool
+
+
+@dataclass
+class Ctx:
+    """Everything a lowering function needs; one per kernel."""
+
+    kernel: Kernel
+    hooks: TargetHooks
+    module: ir.Module
+    fn: ir.Function
+    builder: ir.IRBuilder
+    entry: ir.Block  # where stack slots are allocated
+    buffers: dict[str, BufferRef] = field(default_factory=dict)
+    scopes: list[dict[str, Binding]] = field(default_factory=lambda: [{}])
+    loops: list[tuple[ir.Block, ir.Block]] = field(default_factory=list)  # (continue, break)
+    ids: dict[tuple[str, int], ir.Value] = field(default_factory=dict)  # target-provided ids
+
+    def lookup(self, name: str) -> Binding:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        raise LoweringError(
+            f"the name '{name}' is not bound at this point of kernel '{self.kernel.name}'",
+            fix="validate the module first (vyre.ir.validate.validate) and lower a resolved kernel",
+        )
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.scopes[-1][name] = binding
+
+    def buffer(self, name: str) -> BufferRef:
+        try:
+            return self.buffers[name]
+        except KeyError:
+            raise LoweringError(
+                f"'{name}' is not a buffer or shared array of kernel '{self.kernel.name}'",
+                fix="validate the module first (vyre.ir.validate.validate)",
+            ) from None
+
+    def alloca(self, ty: ir.Type, name: str = "") -> ir.Value:
+        """A stack slot in the entry block, so that mem2reg/SROA can promote it."""
+        b = ir.IRBuilder(self.entry)
+        if self.entry.instructions:
+            b.position_before(self.entry.instructions[0])
+        return b.alloca(ty, name=name)
+
+    def new_block(self, name: str) -> ir.Block:
+        return self.fn.append_basic_block(name)
