@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 
@@ -31,6 +32,12 @@ Output goes to stdout, or to -o OUT, which is written atomically."""
 EMITS = ("wire", "fingerprint", "ir", "ptx", "llvm")
 
 
+def _arch_name(text: str) -> str:
+    if not re.fullmatch(r"sm_\d{2,3}[a-z]?", text):
+        raise argparse.ArgumentTypeError(f"expected sm_XX like sm_80 or sm_90a, but got '{text}'")
+    return text
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "compile", help=HELP, description=DESCRIPTION,
@@ -39,7 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("file", metavar="FILE", help=".vir file to compile (- for stdin)")
     parser.add_argument("--emit", required=True, choices=EMITS, help="what to produce")
     parser.add_argument("--kernel", metavar="K", help="the kernel to compile when the file has several")
-    parser.add_argument("--arch", metavar="sm_XX", help="GPU architecture for ptx/llvm, e.g. sm_90")
+    parser.add_argument("--arch", metavar="sm_XX", type=_arch_name, help="GPU architecture for ptx/llvm, e.g. sm_90")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
     parser.set_defaults(func=run)
 

@@ -1,0 +1,47 @@
+"""Fixtures for the command-line tests: run ``python -m vyre`` in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cli_support import Runner, vyre_env
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "cache"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def vyre_cli(tmp_path: Path, cache_dir: Path) -> Runner:
+    """Run ``python -m vyre ARGS`` in ``tmp_path`` with a private compile cache."""
+
+    def run(*args: str, stdin: str | bytes | None = None, text: bool = True,
+            env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+        full_env = vyre_env(VYRE_CACHE_DIR=str(cache_dir))
+        full_env.update(env or {})
+        if isinstance(stdin, str) and not text:
+            stdin = stdin.encode()
+        return subprocess.run(
+            [sys.executable, "-m", "vyre", *args],
+            cwd=tmp_path, env=full_env, input=stdin, capture_output=True, text=text,
+            timeout=120, **kwargs,
+        )
+
+    return run
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[str, str], Path]:
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return _write

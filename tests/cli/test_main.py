@@ -1,0 +1,142 @@
+"""The `vyre` entry point: version, help, exit codes, internal errors, the installed script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from cli_support import no_traceback, vyre_env
+
+import vyre
+from vyre import cli
+from vyre.cli import check as check_command
+from vyre.errors import ValidationError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_version_prints_package_version(vyre_cli):
+    result = vyre_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"vyre {vyre.__version__}"
+
+
+def test_help_lists_commands_and_exit_codes(vyre_cli):
+    result = vyre_cli("--help")
+    assert result.returncode == 0
+    for command in ("check", "fmt", "compile", "run", "cache"):
+        assert command in result.stdout
+    assert "exit codes" in result.stdout
+    assert "internal error" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "fmt", "compile", "run", "cache"])
+def test_each_command_has_help(vyre_cli, command):
+    result = vyre_cli(command, "--help")
+    assert result.returncode == 0
+    assert f"usage: vyre {command}" in result.stdout
+
+
+def test_no_command_is_a_usage_error(vyre_cli):
+    result = vyre_cli()
+    assert result.returncode == 2
+    assert "usage: vyre" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error(vyre_cli):
+    result = vyre_cli("check", "--frobnicate", "x.vir")
+    assert result.returncode == 2
+    assert "unrecognized arguments" in result.stderr
+    no_traceback(result)
+
+
+def test_main_returns_exit_code_instead_of_exiting(capsys):
+    assert cli.main(["--version"]) == 0
+    assert vyre.__version__ in capsys.readouterr().out
+    assert cli.main(["run"]) == 2
+
+
+def _broken_check(exc: BaseException):
+    def run(args):
+        raise exc
+
+    return run
+
+
+def test_internal_error_is_one_paragraph_without_traceback(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("VYRE_DEBUG", raising=False)
+    monkeypatch.setattr(check_command, "run", _broken_check(RuntimeError("boom in the validator")))
+    assert cli.main(["check", str(tmp_path / "x.vir")]) == 3
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom in the validator" in err
+    assert "Fix:" in err
+    assert "Traceback" not in err
+
+
+def test_internal_error_shows_traceback_with_vyre_debug(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("VYRE_DEBUG", "1")
+    monkeypatch.setattr(check_command, "run", _broken_check(RuntimeError("boom")))
+    assert cli.main(["check", str(tmp_path / "x.vir")]) == 3
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_vyre_error_exits_1_and_renders_fix(monkeypatch, capsys, tmp_path):
+    err = ValidationError("the kernel is sad", code="V299", fix="cheer it up")
+    monkeypatch.setattr(check_command, "run", _broken_check(err))
+    assert cli.main(["check", str(tmp_path / "x.vir")]) == 1
+    out = capsys.readouterr().err
+    assert "error[V299]: the kernel is sad" in out
+    assert "Fix: cheer it up" in out
+
+
+def test_keyboard_interrupt_exits_130_quietly(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(check_command, "run", _broken_check(KeyboardInterrupt()))
+    assert cli.main(["check", str(tmp_path / "x.vir")]) == 130
+    assert capsys.readouterr().err == ""
+
+
+def test_python_dash_m_vyre_runs_the_cli(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "vyre", "--version"],
+        cwd=tmp_path, env=vyre_env(), capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("vyre ")
+
+
+def _installed_script() -> Path | None:
+    # The console script lives beside the interpreter of the environment vyre is installed in.
+    script = Path(sys.executable).parent / "vyre"
+    return script if script.exists() else None
+
+
+@pytest.mark.skipif(_installed_script() is None, reason="vyre is not pip-installed here")
+def test_installed_console_script(tmp_path):
+    result = subprocess.run(
+        [str(_installed_script()), "--version"],
+        cwd=tmp_path, env=vyre_env(), capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"vyre {vyre.__version__}"
+
+
+def test_installed_package_ships_the_grammar(tmp_path):
+    """A wheel install must carry vir0.lark inside the package (pyproject force-include)."""
+    package = Path(vyre.__file__).resolve().parent
+    if package.parent != REPO:
+        # Testing an installed package (CI installs a wheel): the grammar came with it.
+        grammar = package / "_grammar" / "vir0.lark"
+        assert grammar.is_file()
+        assert grammar.read_text() == (REPO / "grammar" / "vir0.lark").read_text()
+        return
+    # Testing the source tree: a freshly built wheel must contain the grammar.
+    wheel_builder = pytest.importorskip("hatchling.builders.wheel")
+    builder = wheel_builder.WheelBuilder(str(REPO))
+    wheel = next(iter(builder.build(directory=str(tmp_path), versions=["standard"])))
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert "vyre/_grammar/vir0.lark" in names
+    assert "vyre/cli/__init__.py" in names
