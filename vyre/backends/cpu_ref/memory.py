@@ -1,0 +1,62 @@
+"""Bounds-checked loads and stores on flat numpy storage (docs/semantics.md 7).
+
+Out-of-bounds loads give zero and out-of-bounds stores are dropped.  Indexes of any integer
+type are compared with the length mathematically: a negative signed index and a huge u64
+index are both simply out of bounds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vyre.backends.cpu_ref.arith import Value
+
+
+def checked_index(index: Value, length: int) -> tuple[np.ndarray | np.integer, np.ndarray | bool]:
+    """``(positions, valid)``: int64 positions safe to use (0 where invalid) and validity."""
+    idx = np.asarray(index)
+    if idx.dtype.kind == "u":
+        valid = idx < np.uint64(length) if idx.dtype.itemsize == 8 else idx < length
+    else:
+        valid = (idx >= 0) & (idx < length)
+    pos = np.where(valid, idx, 0).astype(np.int64)
+    if pos.ndim == 0:
+        return pos[()], bool(valid)
+    return pos, valid
+
+
+def gather(storage: np.ndarray, index: Value, length: int, base: np.ndarray | None = None) -> Value:
+    """``storage[base + index]`` per lane, zero where ``index`` is outside ``[0, length)``.
+
+    ``base`` offsets each lane into its own workgroup's slice of a shared array.
+    """
+    pos, valid = checked_index(index, length)
+    if base is not None:
+        pos = base + pos
+    if np.ndim(pos) == 0 and base is None:
+        return storage[pos] if valid else storage.dtype.type(0)
+    vals = storage[pos]
+    if valid is True or (isinstance(valid, np.ndarray) and valid.all()):
+        return vals
+    return np.where(valid, vals, storage.dtype.type(0))
+
+
+def scatter(storage: np.ndarray, index: Value, value: Value, length: int, n: int,
+            base: np.ndarray | None = None) -> None:
+    """``storage[base + index] = value`` for ``n`` lanes, dropping out-of-bounds lanes.
+
+    When several lanes store to one element, the last lane (in invocation order) wins: one
+    of the values written, as the data-race rule allows.
+    """
+    pos, valid = checked_index(index, length)
+    if base is not None or np.ndim(pos) == 1 or np.ndim(value) == 1:
+        pos = np.broadcast_to(pos, (n,))
+        if base is not None:
+            pos = base + pos
+        valid = np.broadcast_to(valid, (n,))
+        val = np.broadcast_to(value, (n,))
+        if not valid.all():
+            pos, val = pos[valid], val[valid]
+        storage[pos] = val
+    elif valid:
+        storage[pos] = value
