@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Callable
 
@@ -24,7 +23,7 @@ Validate FILE and emit one form of it (none of them needs a GPU):
   ir           VIR0 text of the typed program the backends compile: every literal carries
                its type suffix and every let/var its type, in canonical layout, comments
                dropped; all kernels, or --kernel's; it parses and validates again
-  ptx          PTX assembly for --arch (default: sm_80 when the lowering has no default)
+  ptx          PTX assembly for --arch (default: the present GPU's, else sm_90)
   llvm         the LLVM IR (NVPTX target) that the PTX is generated from
 
 Output goes to stdout, or to -o OUT, which is written atomically."""
@@ -33,9 +32,13 @@ EMITS = ("wire", "fingerprint", "ir", "ptx", "llvm")
 
 
 def _arch_name(text: str) -> str:
-    if not re.fullmatch(r"sm_\d{2,3}[a-z]?", text):
-        raise argparse.ArgumentTypeError(f"expected sm_XX like sm_80 or sm_90a, but got '{text}'")
-    return text
+    from vyre.errors import VyreError
+    from vyre.lower import normalize_arch
+
+    try:
+        return normalize_arch(text)
+    except VyreError as err:
+        raise argparse.ArgumentTypeError(f"{err.message}; {err.fix}") from None
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -116,16 +119,13 @@ def _llvm(module: Module, args: argparse.Namespace) -> str:
     return _with_newline(llvm_ir(resolved(pick_kernel(module, args.kernel)), _arch(args)))
 
 
-def _arch(args: argparse.Namespace) -> str:
-    return args.arch or DEFAULT_ARCH
+def _arch(args: argparse.Namespace) -> str | None:
+    return args.arch  # None: the lowering's default, the present GPU's or sm_90
 
 
 def _with_newline(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
-
-# Without a GPU to ask, PTX is generated for this architecture unless --arch says otherwise.
-DEFAULT_ARCH = "sm_80"
 
 EMITTERS: dict[str, Callable[[Module, argparse.Namespace], bytes | str]] = {
     "wire": _wire,

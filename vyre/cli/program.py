@@ -8,10 +8,11 @@ from vyre.ir.nodes import Kernel, Module
 
 def load_module(path: str) -> Module:
     """Read, parse and validate ``path`` (``-`` is stdin); raises the first file's errors."""
+    name, text = read_source(path)
+
     from vyre.ir.parse import parse
     from vyre.ir.validate import validate
 
-    name, text = read_source(path)
     module = parse(text, file=name)
     validate(module)
     return module
