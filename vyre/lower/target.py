@@ -81,7 +81,12 @@ def nvptx_target_machine(arch: str, opt_level: int = 3) -> llvm.TargetMachine:
 
 @functools.cache
 def host_target_machine(opt_level: int = 3) -> llvm.TargetMachine:
-    """A target machine for the CPU this process runs on (JIT relocation model)."""
+    """A shared target machine for the CPU this process runs on (JIT relocation model)."""
+    return new_host_target_machine(opt_level)
+
+
+def new_host_target_machine(opt_level: int = 3) -> llvm.TargetMachine:
+    """A fresh host target machine; an MCJIT engine takes ownership of the one it gets."""
     _init()
     target = llvm.Target.from_default_triple()
     return target.create_target_machine(

@@ -73,3 +73,10 @@ def const(t: ScalarType, value: bool | int | float) -> ir.Constant:
 def zero(t: ScalarType) -> ir.Constant:
     """The zero of ``t`` (``false`` for bool, ``+0.0`` for floats)."""
     return const(t, 0.0 if t.is_float else 0)
+
+
+def byte_size(ty: ir.Type) -> int:
+    """The size in bytes of a scalar LLVM type used for VIR0 values in memory."""
+    if isinstance(ty, ir.IntType):
+        return max(1, ty.width // 8)
+    return 8 if isinstance(ty, ir.DoubleType) else 4

@@ -1,0 +1,52 @@
+"""Kernel -> optimised native object code for the CPU running this process."""
+
+from __future__ import annotations
+
+import functools
+
+import llvmlite.binding as llvm
+
+from vyre.ir import nodes as n
+from vyre.ir.nodes import Kernel
+from vyre.lower import target
+from vyre.lower.host import barrier_error, build_host_module
+
+
+@functools.cache
+def host_triple() -> str:
+    target._init()
+    return llvm.get_process_triple()
+
+
+@functools.cache
+def host_cpu() -> str:
+    target._init()
+    return f"{llvm.get_host_cpu_name()}"
+
+
+def uses_barrier(stmts: tuple[n.Stmt, ...]) -> bool:
+    """True when a barrier() occurs anywhere in ``stmts``."""
+    for s in stmts:
+        if isinstance(s, n.Barrier):
+            return True
+        for name in n.BLOCK_FIELDS.get(type(s), ()):
+            if uses_barrier(getattr(s, name)):
+                return True
+    return False
+
+
+def host_llvm_ir(kernel: Kernel) -> str:
+    """The unoptimised host LLVM IR text of ``kernel`` and its driver."""
+    if uses_barrier(kernel.body):
+        raise barrier_error(kernel)
+    module = build_host_module(kernel, host_triple())
+    module.data_layout = str(target.host_target_machine().target_data)
+    return str(module)
+
+
+def compile_object(kernel: Kernel, opt_level: int = 3) -> bytes:
+    """Native object code holding the driver ``vyre_run_<kernel>``."""
+    tm = target.host_target_machine(opt_level)
+    mod = target.parse(host_llvm_ir(kernel))
+    target.optimize(mod, tm, opt_level)
+    return target.emit_object(mod, tm)
