@@ -13,6 +13,7 @@ raises one ValidationError listing them all.  The rules live in small modules:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 
@@ -201,13 +202,13 @@ def _check_workgroup(k: Kernel, report: _Collector) -> None:
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in wg):
         report("V203", f"the workgroup size {wg} must be whole numbers", fix, k.span)
         return
+    axes_ok = True
     for axis, n, limit in zip(AXES, wg, MAX_WORKGROUP, strict=False):
         if not 1 <= n <= limit:
             report("V203", f"the workgroup size in {axis} is {n}, but must be 1 to {limit}", fix, k.span)
-    total = 1
-    for n in wg:
-        total *= n
-    if all(n >= 1 for n in wg) and total > MAX_INVOCATIONS:
+            axes_ok = False
+    total = math.prod(wg)
+    if axes_ok and total > MAX_INVOCATIONS:
         report("V203", f"the workgroup has {total} invocations, more than {MAX_INVOCATIONS}", fix, k.span)
 
 
