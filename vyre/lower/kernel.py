@@ -41,7 +41,9 @@ def build_module(kernel: Kernel, hooks: TargetHooks) -> ir.Module:
         # NVPTX shared memory cannot have an initializer; init_shared zeroes it instead.
         gv.initializer = ir.Constant(ty, None) if hooks.shared_addrspace == 0 else ir.Constant(ty, ir.Undefined)
         arrays.append((gv, s.size, T.value_type(s.elem)))
-        ctx.buffers[s.name] = BufferRef(s.name, gv, ir.Constant(T.I32, s.size), s.elem, Scope.WORKGROUP, None)
+        # An opaque pointer, so element addressing works as for buffer arguments.
+        ptr = ir.FormattedConstant(ir.PointerType(addrspace=hooks.shared_addrspace), gv.get_reference())
+        ctx.buffers[s.name] = BufferRef(s.name, ptr, ir.Constant(T.I32, s.size), s.elem, Scope.WORKGROUP, None)
     hooks.init_shared(ctx, arrays)
     lower_block(ctx, kernel.body)
     if not ctx.builder.block.is_terminated:
