@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from vyre.cli import cache, check, compile, fmt, run
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``vyre`` command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    warnings.formatwarning = _format_warning
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -56,3 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     return guarded(lambda: args.func(args))
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001
+    # Warnings reach users of the command line (e.g. an unusable cache directory): one
+    # plain line, not Python's file:line report.
+    text = str(message).removeprefix("vyre: ")
+    return f"vyre: warning: {text}\n"

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from vyre.cli.report import EXIT_OK
+from vyre.runtime.pipeline_cache import PipelineCache
 
 HELP = "show, locate or empty the compile cache"
 DESCRIPTION = """\
-The compile cache keeps compiled kernels on disk (in $VYRE_CACHE_DIR when set).
-  stats  print the cache directory, the number of entries and their size
+The compile cache keeps compiled kernels on disk, so running the same program again skips
+compilation. Its directory is $VYRE_CACHE_DIR when set, else $XDG_CACHE_HOME/vyre or
+~/.cache/vyre; VYRE_CACHE=0 turns it off.
+  stats  print the directory, the number of entries and their total size
   clear  delete every entry
-  path   print the cache directory"""
+  path   print the directory"""
+
+DISABLED = "the compile cache is disabled (VYRE_CACHE=0) or has no usable directory"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,36 +36,36 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _stats(cache: Any) -> None:
+def _stats(cache: PipelineCache) -> None:
+    if cache.directory is None:
+        print(DISABLED)
+        return
     stats = cache.stats()
-    rows: Mapping[str, Any] = stats if isinstance(stats, Mapping) else vars(stats)
     print(f"directory: {cache.directory}")
-    for key, value in rows.items():
-        if key != "directory":
-            print(f"{key}: {_human(key, value)}")
+    print(f"entries: {stats.disk_entries}")
+    print(f"size: {_bytes(stats.disk_bytes)}")
 
 
-def _clear(cache: Any) -> None:
+def _clear(cache: PipelineCache) -> None:
+    if cache.directory is None:
+        print(DISABLED)
+        return
     removed = cache.clear()
-    count = f"{removed} entries" if isinstance(removed, int) else "all entries"
-    print(f"removed {count} from {cache.directory}")
+    print(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {cache.directory}")
 
 
-def _path(cache: Any) -> None:
-    print(cache.directory)
+def _path(cache: PipelineCache) -> None:
+    print(cache.directory if cache.directory is not None else DISABLED)
 
 
-def _human(key: str, value: Any) -> str:
-    # Byte counts are easier to read with a unit beside the exact number.
-    if not (isinstance(value, int) and "bytes" in key and value >= 1024):
-        return str(value)
-    size = float(value)
-    units = ("KiB", "MiB", "GiB", "TiB")
-    for index, unit in enumerate(units):
-        size /= 1024
-        if size < 1024 or index == len(units) - 1:
-            return f"{value} ({size:.1f} {unit})"
-    return str(value)
+def _bytes(count: int) -> str:
+    """``12345 bytes (12.1 KiB)``: the exact count, and a rounded one for people."""
+    size, unit = float(count), "bytes"
+    for bigger in ("KiB", "MiB", "GiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    return f"{count} bytes" if unit == "bytes" else f"{count} bytes ({size:.1f} {unit})"
 
 
-ACTIONS: dict[str, Callable[[Any], None]] = {"stats": _stats, "clear": _clear, "path": _path}
+ACTIONS: dict[str, Callable[[PipelineCache], None]] = {"stats": _stats, "clear": _clear, "path": _path}
