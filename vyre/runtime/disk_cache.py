@@ -115,6 +115,17 @@ class DiskCache:
             self.hits += 1
         return artifact
 
+    def reject(self, key: str) -> None:
+        """Undo the hit that returned ``key``'s artifact: the caller found it unusable.
+
+        The entry is deleted and counted as corrupt, and the lookup as a miss.
+        """
+        self.discard(key)
+        with self._lock:
+            self.hits -= 1
+            self.misses += 1
+            self.corrupt += 1
+
     def discard(self, key: str) -> None:
         """Delete the entry for ``key`` if there is one (a bad entry found by a caller)."""
         with contextlib.suppress(OSError):

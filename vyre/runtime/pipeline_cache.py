@@ -141,9 +141,7 @@ class PipelineCache:
             except Exception:  # noqa: BLE001 - any failure to load a stored artifact means: rebuild it
                 # The bytes passed the integrity check, so the entry is stale or foreign
                 # (written by a backend that lays artifacts out differently): drop and rebuild.
-                self.disk.discard(key)
-                with self.disk._lock:
-                    self.disk.corrupt += 1
+                self.disk.reject(key)
             else:
                 self.memory.put(key, MemoryEntry(artifact, executable))
                 return executable

@@ -1,0 +1,109 @@
+"""Several processes sharing one cache directory: no partial reads, no crashes, no bad code."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.fakes import FakeBackend, scale_kernel
+from vyre.backends.base import CompileOptions
+from vyre.runtime import disk_cache
+from vyre.runtime.pipeline_cache import PipelineCache
+
+OPTS = CompileOptions()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker(directory: str, worker: int, rounds: int, disk_bytes: int) -> None:
+    """Compile shared and private programs many times; exit non-zero on any wrong result."""
+    backend = FakeBackend(padding=2000)
+    try:
+        for r in range(rounds):
+            # A fresh PipelineCache each round, so every lookup goes to the disk.
+            cache = PipelineCache(directory, memory_entries=0, disk_bytes=disk_bytes)
+            for factor in (1, 2, 3, 4, 100 + worker, 200 + worker * 10 + r % 3):
+                kernel = scale_kernel(factor)
+                exe = cache.get_or_compile(kernel, backend, OPTS)
+                if exe.artifact != backend.build(kernel, OPTS):  # type: ignore[attr-defined]
+                    os._exit(3)
+                backend.builds -= 1
+    except BaseException:  # noqa: BLE001 - any exception in a worker is a failure
+        os._exit(2)
+    os._exit(0)
+
+
+def _run_workers(directory: Path, disk_bytes: int, workers: int = 6, rounds: int = 15) -> None:
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_worker, args=(str(directory), w, rounds, disk_bytes)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0] * workers
+
+
+def _all_entries_intact(directory: Path) -> int:
+    entries = list(directory.rglob("*" + disk_cache.SUFFIX))
+    for path in entries:
+        key = path.name.removesuffix(disk_cache.SUFFIX)
+        assert disk_cache.unpack_entry(key, path.read_bytes()) is not None, f"{path} is damaged"
+    assert not list(directory.rglob(disk_cache.TEMP_PREFIX + "*")), "temp files were left behind"
+    return len(entries)
+
+
+def test_processes_writing_same_and_different_keys(tmp_path: Path) -> None:
+    _run_workers(tmp_path, disk_bytes=1 << 30)
+    # 4 shared programs + per worker 1 private + 3 rotating ones.
+    assert _all_entries_intact(tmp_path) == 4 + 6 * 4
+
+
+def test_processes_writing_while_evicting(tmp_path: Path) -> None:
+    entry = len(disk_cache.pack_entry("00" * 32, FakeBackend(padding=2000).build(scale_kernel(), OPTS)))
+    _run_workers(tmp_path, disk_bytes=entry * 6)
+    assert _all_entries_intact(tmp_path) <= 6 + 6  # each writer may overshoot by one before evicting
+
+
+def test_a_new_process_hits_the_disk_cache(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    PipelineCache(tmp_path).get_or_compile(scale_kernel(), backend, OPTS)
+    script = textwrap.dedent(f"""
+        from tests.runtime.fakes import FakeBackend, scale_kernel
+        from vyre.backends.base import CompileOptions
+        from vyre.runtime.pipeline_cache import compile_cached, default_cache
+        backend = FakeBackend()
+        exe = compile_cached(scale_kernel(), backend, CompileOptions())
+        assert exe.artifact == backend.build(scale_kernel(), CompileOptions())
+        print(backend.builds - 1, default_cache().stats().disk_hits)
+    """)
+    env = {**os.environ, "VYRE_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env.pop("VYRE_CACHE", None)
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0", "1"]  # no build, one disk hit
+
+
+@pytest.mark.parametrize("value", ["0", "off"])
+def test_vyre_cache_off_in_a_new_process(tmp_path: Path, value: str) -> None:
+    script = textwrap.dedent("""
+        from tests.runtime.fakes import FakeBackend, scale_kernel
+        from vyre.backends.base import CompileOptions
+        from vyre.runtime.pipeline_cache import compile_cached
+        backend = FakeBackend()
+        compile_cached(scale_kernel(), backend, CompileOptions())
+        compile_cached(scale_kernel(), backend, CompileOptions())
+        print(backend.builds)
+    """)
+    env = {**os.environ, "VYRE_CACHE_DIR": str(tmp_path / "c"), "VYRE_CACHE": value,
+           "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["2"]
+    assert not (tmp_path / "c").exists()
