@@ -72,7 +72,7 @@ def test_processes_writing_while_evicting(tmp_path: Path) -> None:
 def test_a_new_process_hits_the_disk_cache(tmp_path: Path) -> None:
     backend = FakeBackend()
     PipelineCache(tmp_path).get_or_compile(scale_kernel(), backend, OPTS)
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent("""
         from tests.runtime.fakes import FakeBackend, scale_kernel
         from vyre.backends.base import CompileOptions
         from vyre.runtime.pipeline_cache import compile_cached, default_cache
