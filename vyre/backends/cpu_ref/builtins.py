@@ -115,7 +115,8 @@ def _unsigned(x: Value, bits: int) -> np.ndarray:
 
 
 def _popcount(t: ScalarType) -> Fn:
-    return lambda x: np.bitwise_count(x).astype(t.dtype)
+    # np.bitwise_count counts the bits of |x|: count the two's complement bits instead
+    return lambda x: np.bitwise_count(_unsigned(x, t.bits)).astype(t.dtype)
 
 
 def _smear_right(u: np.ndarray, bits: int) -> np.ndarray:
