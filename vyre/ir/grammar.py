@@ -1,0 +1,154 @@
+"""Finding grammar/vir0.lark and building the Lark parser for it, once per process.
+
+The installed wheel carries the grammar at ``vyre/_grammar/vir0.lark``; a source checkout
+has it at ``<repo>/grammar/vir0.lark``.  Building the LALR tables takes tens of
+milliseconds, so the built parser is pickled to a cache file keyed by the grammar text and
+the Lark version, and later processes load it in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lark import Lark, Token
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+GRAMMAR_CANDIDATES = (
+    _PACKAGE_DIR / "_grammar" / "vir0.lark",  # installed wheel (pyproject force-include)
+    _PACKAGE_DIR.parent / "grammar" / "vir0.lark",  # source checkout
+)
+
+# Token values after which a newline cannot end a statement, so it is dropped: this lets
+# long expressions continue on the next line after an operator, `,` or `(`.
+_CONTINUES = frozenset(
+    ["||", "&&", "|", "^", "&", "==", "!=", "<", "<=", ">", ">=", "<<", ">>", "+", "-", "*", "/", "%", "!", "~", "=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", ",", "{", "(", "[", ":", "..", "."]
+)
+_OPEN = frozenset({"(", "["})
+_CLOSE = frozenset({")", "]"})
+
+
+def grammar_path() -> Path:
+    """The grammar file: the installed copy first, then the source checkout's."""
+    for path in GRAMMAR_CANDIDATES:
+        if path.is_file():
+            return path
+    from vyre.errors import VyreError
+
+    raise VyreError(
+        "cannot find the VIR0 grammar (looked for "
+        + " and ".join(str(p) for p in GRAMMAR_CANDIDATES) + ")",
+        code="V199",
+        fix="reinstall vyre; the wheel must contain vyre/_grammar/vir0.lark",
+    )
+
+
+class NewlinePostLexer:
+    """Drops the newline tokens that do not end a statement (see grammar/vir0.lark)."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth = 0
+        pending = None  # a newline held back until we know what follows it
+        prev = None  # value of the last token passed on; None at the start of the file
+        for tok in stream:
+            if tok.type == "_NL":
+                if depth == 0 and prev is not None and prev not in _CONTINUES and pending is None:
+                    pending = tok
+                continue
+            value = tok.value
+            if pending is not None:
+                if value != "else":
+                    yield pending
+                pending = None
+            if value in _OPEN:
+                depth += 1
+            elif value in _CLOSE and depth:
+                depth -= 1
+            prev = value
+            yield tok
+        if pending is not None:
+            yield pending
+
+
+class _Comments(threading.local):
+    """Where the lexer callback puts comment tokens during one parse on this thread."""
+
+    sink: list[Token] | None = None
+
+
+COMMENTS = _Comments()
+
+
+def _on_comment(tok: Token) -> Token:
+    sink = COMMENTS.sink
+    if sink is not None:
+        sink.append(tok)
+    return tok
+
+
+_LOCK = threading.Lock()
+_PARSER: Lark | None = None
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("VYRE_CACHE_DIR")
+    if base:
+        return Path(base) / "grammar"
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "vyre" / "grammar"
+
+
+def _options() -> dict[str, Any]:
+    return {
+        "parser": "lalr",
+        "lexer": "basic",
+        "propagate_positions": True,
+        "maybe_placeholders": True,
+        "postlex": NewlinePostLexer(),
+        "lexer_callbacks": {"COMMENT": _on_comment},
+    }
+
+
+def _build(text: str) -> Lark:
+    from lark import Lark, __version__
+
+    key = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()[:20]
+    try:
+        cache_dir = _cache_dir()
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        final = cache_dir / f"vir0-{key}.lark"
+    except OSError:
+        return Lark(text, **_options())
+    if final.is_file():
+        return Lark(text, cache=str(final), **_options())
+    # Lark writes its cache file in place; write to a private name and rename it so that a
+    # concurrent process never loads a half-written file.
+    fd, tmp = tempfile.mkstemp(prefix=final.name + ".", suffix=".tmp", dir=cache_dir)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        parser = Lark(text, cache=tmp, **_options())
+        if os.path.isfile(tmp):
+            os.replace(tmp, final)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return parser
+
+
+def get_parser() -> Lark:
+    """The process-wide Lark parser for VIR0, built (or loaded from the cache) on first use."""
+    global _PARSER
+    if _PARSER is None:
+        with _LOCK:
+            if _PARSER is None:
+                _PARSER = _build(grammar_path().read_text(encoding="utf-8"))
+    return _PARSER
