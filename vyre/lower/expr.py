@@ -117,7 +117,7 @@ def binary(ctx: Ctx, op: BinOp, a: TV, c: TV) -> TV:
 
 
 def _int_min(t: ScalarType) -> ir.Constant:
-    return ir.Constant(T.value_type(t), 1 << (t.bits - 1))
+    return ir.Constant(T.value_type(t), -(1 << (t.bits - 1)))
 
 
 def _div(b: ir.IRBuilder, a: TV, c: TV) -> ir.Value:

@@ -62,6 +62,11 @@ def _guard(ctx: Ctx, buf: BufferRef, idx: TV, tag: str) -> tuple[ir.Value, ir.Bl
     return ptr, inside, merge
 
 
+def _store_atomic(b: ir.IRBuilder, value: ir.Value, ptr: ir.Value, order: str, align: int) -> None:
+    # IRBuilder.store_atomic checks the pointee type, which opaque pointers do not have.
+    b._insert(ir.instructions.StoreAtomicInstr(b.block, value, ptr, order, align))
+
+
 def _align(t: ScalarType) -> int:
     return t.bits // 8
 
@@ -96,7 +101,7 @@ def store(ctx: Ctx, name: str, idx: TV, value: TV) -> None:
     buf = ctx.buffer(name)
     ptr, _, merge = _guard(ctx, buf, idx, "store")
     if buf.placement is Placement.HOST:
-        ctx.builder.store_atomic(value.v, ptr, "monotonic", _align(buf.elem))
+        _store_atomic(ctx.builder, value.v, ptr, "monotonic", _align(buf.elem))
     else:
         ctx.builder.store(value.v, ptr)
     ctx.builder.branch(merge)

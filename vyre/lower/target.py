@@ -73,6 +73,7 @@ def ptx_version(arch: str) -> int:
 @functools.cache
 def nvptx_target_machine(arch: str, opt_level: int = 3) -> llvm.TargetMachine:
     """An NVPTX target machine for ``arch`` (e.g. "sm_90")."""
+    check_opt_level(opt_level)
     _init()
     arch = normalize_arch(arch)
     target = llvm.Target.from_triple(NVPTX_TRIPLE)
@@ -87,6 +88,7 @@ def host_target_machine(opt_level: int = 3) -> llvm.TargetMachine:
 
 def new_host_target_machine(opt_level: int = 3) -> llvm.TargetMachine:
     """A fresh host target machine; an MCJIT engine takes ownership of the one it gets."""
+    check_opt_level(opt_level)
     _init()
     target = llvm.Target.from_default_triple()
     return target.create_target_machine(
@@ -113,14 +115,20 @@ def parse(text: str) -> llvm.ModuleRef:
     return mod
 
 
-def optimize(mod: llvm.ModuleRef, tm: llvm.TargetMachine, opt_level: int) -> None:
-    """Run LLVM's standard O-level pipeline (tuned for ``tm``) on ``mod`` in place."""
-    if not 0 <= opt_level <= 3:
+def check_opt_level(opt_level: int) -> int:
+    """``opt_level`` if it is 0 to 3; LoweringError otherwise."""
+    if isinstance(opt_level, bool) or not isinstance(opt_level, int) or not 0 <= opt_level <= 3:
         raise LoweringError(
-            f"opt_level must be 0, 1, 2 or 3, but got {opt_level}",
+            f"opt_level must be 0, 1, 2 or 3, but got {opt_level!r}",
             code="V512",
             fix="pass opt_level=3 (the default) or a smaller level from 0 to 3",
         )
+    return opt_level
+
+
+def optimize(mod: llvm.ModuleRef, tm: llvm.TargetMachine, opt_level: int) -> None:
+    """Run LLVM's standard O-level pipeline (tuned for ``tm``) on ``mod`` in place."""
+    check_opt_level(opt_level)
     pto = llvm.create_pipeline_tuning_options(speed_level=opt_level)
     pb = llvm.create_pass_builder(tm, pto)
     pm = pb.getModulePassManager()

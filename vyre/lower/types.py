@@ -62,7 +62,9 @@ def const(t: ScalarType, value: bool | int | float) -> ir.Constant:
     if t is ScalarType.BOOL:
         return ir.Constant(I1, int(bool(value)))
     if t.is_int:
-        return ir.Constant(_VALUE_TYPES[t], int(value) & ((1 << t.bits) - 1))
+        # Printed in two's complement form, which LLVM reads for every width.
+        v = int(value) & ((1 << t.bits) - 1)
+        return ir.Constant(_VALUE_TYPES[t], v - (1 << t.bits) if v >> (t.bits - 1) else v)
     v = float(value)
     if t is ScalarType.F32 and math.isfinite(v):
         # llvmlite prints floats as doubles; the value must already be an exact f32.
