@@ -332,7 +332,7 @@ def encode(module: n.Module | n.Kernel) -> bytes:
 class _Decoder:
     """Reads one module from ``data``; ``pos`` moves forward only."""
 
-    __slots__ = ("data", "pos", "end", "nodes", "max_nodes", "max_depth")
+    __slots__ = ("data", "pos", "end", "nodes", "max_nodes", "max_depth", "names")
 
     def __init__(self, data: bytes, max_nodes: int, max_depth: int) -> None:
         self.data = data
@@ -341,6 +341,7 @@ class _Decoder:
         self.nodes = 0
         self.max_nodes = max_nodes
         self.max_depth = max_depth
+        self.names: dict[bytes, str] = {}
 
     def byte(self) -> int:
         b = self.data[self.pos]  # IndexError -> truncated, reported by decode()
@@ -385,7 +386,11 @@ class _Decoder:
 
     def enum(self, members: tuple, what: str) -> Any:
         start = self.pos
-        i = self.uvarint()
+        i = self.data[start]
+        if i < 0x80:  # every enum has fewer than 128 members today
+            self.pos = start + 1
+        else:
+            i = self.uvarint()
         if i >= len(members):
             raise _error("V306", f"{what} index {i} at byte {start} is out of range (0..{len(members) - 1})")
         return members[i]
@@ -400,28 +405,48 @@ class _Decoder:
         return members[i - 1]
 
     def string(self) -> str:
-        start = self.pos
-        length = self.uvarint()
-        if length > MAX_STRING or length > self.end - self.pos:
-            raise _error("V308", f"the name length {length} at byte {start} is larger than the {self.end - self.pos} bytes left (or the limit of {MAX_STRING})")
-        pos = self.pos
-        self.pos = pos + length
-        try:
-            return self.data[pos:pos + length].decode("utf-8")
-        except UnicodeDecodeError:
-            raise _error("V307", f"the name at byte {start} is not valid UTF-8") from None
+        data = self.data
+        start = pos = self.pos
+        length = data[pos]
+        if length < 0x80:  # the common case: a one-byte length
+            pos += 1
+        else:
+            length = self.uvarint()
+            pos = self.pos
+        end = pos + length
+        if end > self.end or length > MAX_STRING:
+            raise _error("V308", f"the name length {length} at byte {start} is larger than the {self.end - pos} bytes left (or the limit of {MAX_STRING})")
+        self.pos = end
+        raw = data[pos:end]
+        # Names repeat throughout a kernel; decoding each distinct one once also makes the
+        # decoded tree share string objects.
+        text = self.names.get(raw)
+        if text is None:
+            try:
+                text = self.names[raw] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _error("V307", f"the name at byte {start} is not valid UTF-8") from None
+        return text
 
     def tick(self, depth: int) -> None:
+        """Count one node at nesting ``depth`` against the limits."""
         self.nodes += 1
+        if self.nodes > self.max_nodes or depth > self.max_depth:
+            self.over_limit()
+
+    def over_limit(self) -> None:
         if self.nodes > self.max_nodes:
             raise _error("V310", f"the module holds more than {self.max_nodes} IR nodes")
-        if depth > self.max_depth:
-            raise _error("V309", f"the program nests deeper than {self.max_depth} levels")
+        raise _error("V309", f"the program nests deeper than {self.max_depth} levels")
 
     def expr(self, depth: int) -> Any:
-        self.tick(depth)
+        # tick() and byte() inlined: this runs once per expression node.
+        self.nodes += 1
+        if self.nodes > self.max_nodes or depth > self.max_depth:
+            self.over_limit()
         start = self.pos
-        tag = self.byte()
+        tag = self.data[start]
+        self.pos = start + 1
         reader = _DECODE_EXPR.get(tag)
         if reader is None:
             raise _error("V305", f"expected an expression tag at byte {start}, but got 0x{tag:02x}")
