@@ -14,13 +14,28 @@ REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text()
 
 
+def _fenced(text: str) -> list[tuple[str, str]]:
+    """``(language, body)`` of every fenced code block in ``text``, in order."""
+    blocks, language, body = [], None, []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            if language is None:
+                language, body = line[3:].strip(), []
+            else:
+                blocks.append((language, "".join(body)))
+                language = None
+        elif language is not None:
+            body.append(line)
+    return blocks
+
+
 def _blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, re.DOTALL)
+    return [body for lang, body in _fenced(README) if lang == language]
 
 
 def _quick_start_commands() -> list[str]:
     quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", quick_start, re.DOTALL)]
+    return [body.strip() for lang, body in _fenced(quick_start) if lang == "bash"]
 
 
 def test_quick_start_has_the_two_commands():

@@ -38,7 +38,7 @@ def test_inputs_from_values_and_npy(vyre_cli, write, tmp_path):
     np.save(tmp_path / "x.npy", x)
     result = vyre_cli(
         "run", "saxpy.vir", "--backend", "cpu_ref",
-        "--in", "a=0.5", "--in", "x=x.npy", "--in", "y=1", "--out", "res",
+        "--in", "a=0.5", "--in", "x=x.npy", "--in", "y=1", "--size", "100", "--out", "res",
     )
     assert result.returncode == 0, result.stderr
     assert "defaults used" not in result.stdout

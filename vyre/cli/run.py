@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +13,11 @@ from vyre.cli import inputs
 from vyre.cli.files import save_npy
 from vyre.cli.program import load_module, pick_kernel
 from vyre.cli.report import EXIT_OK
+from vyre.errors import BackendError, BackendUnavailableError
+
+if TYPE_CHECKING:
+    from vyre.backends.base import Executable
+    from vyre.ir.nodes import Module
 
 HELP = "compile a kernel and run it once on the best (or a chosen) backend"
 DESCRIPTION = f"""\
@@ -66,17 +72,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import vyre
-    from vyre.backends import registry
-
     grid = inputs.parse_grid(args.grid) if args.grid is not None else None
     module = load_module(args.file)
     kernel = pick_kernel(module, args.kernel)
     arguments = inputs.build(kernel, args.inputs, args.size)
 
-    backend = registry.get(args.backend).name
-    executable = vyre.compile(
-        module, backend=backend, kernel=kernel.name, cache=None if args.no_cache else "default"
+    backend, executable = compile_on(
+        module, kernel.name, args.backend, cache=None if args.no_cache else "default"
     )
     shown_grid = grid if grid is not None else inputs.default_grid(kernel, arguments.values)
     origin = "" if grid is not None else " (default)"
@@ -100,18 +102,48 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def compile_on(module: Module, kernel: str, backend: str, cache: str | None) -> tuple[str, Executable]:
+    """Compile for ``backend``; for ``auto``, the first backend present that can take the kernel.
+
+    ``auto`` moves on to the next backend (saying so on stderr) when one cannot compile this
+    kernel, e.g. host_jit and a kernel with barrier(), so `vyre run` works out of the box.
+    """
+    import vyre
+    from vyre.backends import registry
+
+    if backend != "auto":
+        name = registry.get(backend).name
+        return name, vyre.compile(module, backend=name, kernel=kernel, cache=cache)
+    refused: BackendError | None = None
+    for name in registry.AUTO_ORDER:
+        try:
+            registry.get(name)
+        except BackendUnavailableError:
+            continue
+        try:
+            return name, vyre.compile(module, backend=name, kernel=kernel, cache=cache)
+        except BackendError as err:
+            print(f"vyre run: backend {name} cannot run this kernel: {err.message}", file=sys.stderr)
+            refused = refused or err
+    if refused is not None:
+        raise refused
+    registry.get("auto")  # raises: no backend can run on this machine
+    raise AssertionError("unreachable: registry.get('auto') found no backend but returned")
+
+
 SHOWN_VALUES = 8
 
 
 def summary(name: str, array: np.ndarray) -> str:
     """``name: f32[1024]  [3.0, 6.0, ...]  min 3.0  max 21.0  sum 12282.0``."""
     elem = _vir_type(array.dtype)
-    head = ", ".join(str(v) for v in array[:SHOWN_VALUES].tolist())
+    # numpy scalars print their shortest round-trip form in their own precision.
+    head = ", ".join(str(v) for v in array[:SHOWN_VALUES])
     more = ", ..." if len(array) > SHOWN_VALUES else ""
     line = f"{name}: {elem}[{len(array)}]  [{head}{more}]"
     if len(array):
         with np.errstate(all="ignore"):
-            total = array.sum(dtype=np.float64 if array.dtype.kind == "f" else None)
+            total = array.sum()
         line += f"  min {array.min()}  max {array.max()}  sum {total}"
     return line
 
