@@ -183,3 +183,34 @@ def test_unwritable_out_dir(vyre_cli, write, tmp_path):
     assert result.returncode == 1
     assert "error[V711]: cannot write" in result.stderr
     no_traceback(result)
+
+
+REVERSE = """\
+vir0
+kernel reverse workgroup(8) {
+  buffer x: u32[8] read_write
+  shared t: u32[8]
+  let i = lid.x
+  t[i] = x[i]
+  barrier()
+  x[i] = t[7 - i]
+}
+"""
+
+
+def test_auto_moves_on_when_a_backend_cannot_compile_the_kernel(vyre_cli, write):
+    write("reverse.vir", REVERSE)
+    result = vyre_cli("run", "reverse.vir")
+    assert result.returncode == 0, result.stderr
+    assert "x: u32[8]  [1, 7, 6, 5, 4, 3, 2, 1]" in result.stdout
+    if "on backend cpu_ref" in result.stdout:  # no GPU: host_jit has no barriers
+        assert "backend host_jit cannot run this kernel" in result.stderr
+
+
+def test_a_named_backend_does_not_fall_back(vyre_cli, write):
+    write("reverse.vir", REVERSE)
+    result = vyre_cli("run", "reverse.vir", "--backend", "host_jit")
+    assert result.returncode == 1
+    assert "barrier" in result.stderr
+    assert "Fix:" in result.stderr
+    no_traceback(result)
