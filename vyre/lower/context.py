@@ -52,7 +52,7 @@ class Ctx:
     module: ir.Module
     fn: ir.Function
     builder: ir.IRBuilder
-    entry: ir.Block  # where stack slots are allocated
+    entry: ir.Block  # holds only stack slots; branches to the code when lowering is done
     buffers: dict[str, BufferRef] = field(default_factory=dict)
     scopes: list[dict[str, Binding]] = field(default_factory=lambda: [{}])
     loops: list[tuple[ir.Block, ir.Block]] = field(default_factory=list)  # (continue, break)
@@ -81,10 +81,7 @@ class Ctx:
 
     def alloca(self, ty: ir.Type, name: str = "") -> ir.Value:
         """A stack slot in the entry block, so that mem2reg/SROA can promote it."""
-        b = ir.IRBuilder(self.entry)
-        if self.entry.instructions:
-            b.position_before(self.entry.instructions[0])
-        return b.alloca(ty, name=name)
+        return ir.IRBuilder(self.entry).alloca(ty, name=name)
 
     def new_block(self, name: str) -> ir.Block:
         return self.fn.append_basic_block(name)

@@ -30,7 +30,8 @@ def build_module(kernel: Kernel, hooks: TargetHooks) -> ir.Module:
     module.triple = hooks.triple
     fn = hooks.entry_function(module, kernel, abi_types(kernel, hooks))
     entry = fn.append_basic_block("entry")
-    ctx = Ctx(kernel=kernel, hooks=hooks, module=module, fn=fn, builder=ir.IRBuilder(entry), entry=entry)
+    start = fn.append_basic_block("start")
+    ctx = Ctx(kernel=kernel, hooks=hooks, module=module, fn=fn, builder=ir.IRBuilder(start), entry=entry)
     _bind_arguments(ctx)
     arrays = []
     for s in kernel.shared:
@@ -48,6 +49,7 @@ def build_module(kernel: Kernel, hooks: TargetHooks) -> ir.Module:
     lower_block(ctx, kernel.body)
     if not ctx.builder.block.is_terminated:
         ctx.builder.ret_void()
+    ir.IRBuilder(entry).branch(start)
     return module
 
 
