@@ -1,0 +1,99 @@
+"""Cache keys: they change with everything an artifact depends on, and nothing else."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from tests.runtime.fakes import FakeBackend, scale_kernel
+from vyre.backends.base import CompileOptions
+from vyre.ir import wire
+from vyre.ir.infer import resolve
+from vyre.ir.nodes import Module
+from vyre.ir.parse import parse
+from vyre.runtime import cache_key as ck
+from vyre.runtime.cache_key import cache_key, kernel_bytes
+
+OPTS = CompileOptions()
+
+SOURCE = """\
+vir0
+kernel scale workgroup(64) {
+  buffer inp: u32[] read
+  buffer out: u32[] write
+  let i = gid.x
+  out[i] = inp[i] * 2
+}
+"""
+REFORMATTED = """\
+vir0
+# the same program, spelled differently
+kernel scale   workgroup( 64 ) {
+  buffer inp: u32[] read      # input
+  buffer out: u32[] write
+
+  let i: u32 = gid.x
+  out[i] = (inp[i] * 0x2u32)
+}
+"""
+
+
+def _key_of(text: str, backend: FakeBackend | None = None, options: CompileOptions = OPTS) -> str:
+    kernel = resolve(parse(text).kernels[0])
+    return cache_key(kernel, backend or FakeBackend(), options)
+
+
+def test_key_is_hex_blake3() -> None:
+    key = cache_key(scale_kernel(), FakeBackend(), OPTS)
+    assert len(key) == 64 and int(key, 16) >= 0
+
+
+def test_formatting_and_spelling_do_not_change_the_key() -> None:
+    assert _key_of(SOURCE) == _key_of(REFORMATTED)
+
+
+def test_the_parsed_program_and_the_built_one_share_a_key() -> None:
+    assert _key_of(SOURCE) == cache_key(scale_kernel(2), FakeBackend(), OPTS)
+
+
+def test_every_input_changes_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = cache_key(scale_kernel(), FakeBackend(), OPTS)
+    variants = {
+        "program": cache_key(scale_kernel(3), FakeBackend(), OPTS),
+        "kernel name": cache_key(scale_kernel(name="other"), FakeBackend(), OPTS),
+        "workgroup": cache_key(scale_kernel(workgroup=32), FakeBackend(), OPTS),
+        "backend": cache_key(scale_kernel(), FakeBackend(name="fake2"), OPTS),
+        "arch": cache_key(scale_kernel(), FakeBackend(), CompileOptions(arch="sm_90")),
+        "other arch": cache_key(scale_kernel(), FakeBackend(), CompileOptions(arch="sm_80")),
+        "opt level": cache_key(scale_kernel(), FakeBackend(), CompileOptions(opt_level=1)),
+    }
+    monkeypatch.setattr(ck, "__version__", "99.0.0")
+    variants["vyre version"] = cache_key(scale_kernel(), FakeBackend(), OPTS)
+    monkeypatch.undo()
+    monkeypatch.setattr(ck, "LOWERING_VERSION", ck.LOWERING_VERSION + 1)
+    variants["lowering version"] = cache_key(scale_kernel(), FakeBackend(), OPTS)
+    monkeypatch.undo()
+    assert cache_key(scale_kernel(), FakeBackend(), OPTS) == base
+    assert len(set(variants.values()) | {base}) == len(variants) + 1, variants
+
+
+def test_target_is_asked_of_the_backend() -> None:
+    class Pinned(FakeBackend):
+        def target(self, options: CompileOptions) -> str:
+            return "sm_90"
+
+    # Same name, same options: only the concrete target differs.
+    assert cache_key(scale_kernel(), Pinned(), OPTS) != cache_key(scale_kernel(), FakeBackend(), OPTS)
+
+
+def test_memoised_bytes_follow_the_kernel_object() -> None:
+    # Kernels come and go (ids get reused); the memo must never hand out another kernel's bytes.
+    for factor in range(200):
+        kernel = scale_kernel(factor)
+        assert kernel_bytes(kernel) == wire.encode(Module((kernel,)))
+        del kernel
+        if factor % 50 == 0:
+            gc.collect()
+    gc.collect()
+    assert len(ck._memo) < 200  # dead kernels leave the memo
