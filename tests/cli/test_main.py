@@ -98,6 +98,14 @@ def test_keyboard_interrupt_exits_130_quietly(monkeypatch, capsys, tmp_path):
     assert capsys.readouterr().err == ""
 
 
+def test_out_of_memory_is_a_plain_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(check_command, "run", _broken_check(MemoryError()))
+    assert cli.main(["check", str(tmp_path / "x.vir")]) == 1
+    err = capsys.readouterr().err
+    assert "out of memory" in err
+    assert "Fix:" in err
+
+
 def test_python_dash_m_vyre_runs_the_cli(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "vyre", "--version"],

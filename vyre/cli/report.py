@@ -64,6 +64,13 @@ def guarded(command: Callable[[], int]) -> int:
         return exit_code_for(err)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except MemoryError:
+        print(
+            "error: out of memory: the buffers or the program are too large for this machine\n"
+            "  Fix: use smaller buffers (a smaller --size, or smaller .npy files)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE

@@ -36,13 +36,16 @@ The grid defaults to enough workgroups to cover the largest buffer: ceil(L / wor
 backend auto picks ptx when a CUDA GPU is present, else host_jit, else cpu_ref."""
 
 
+MAX_SIZE = 2**32 - 1  # buffers hold at most 2^32 - 1 elements (docs/semantics.md, section 7)
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text, 10)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, but got '{text}'")
+    if not 1 <= value <= MAX_SIZE:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_SIZE}, but got '{text}'")
     return value
 
 
