@@ -143,7 +143,8 @@ class _Rules:
             case VarDecl(name=name):
                 self.consts[-1][name] = None
             case Store(buffer=b, index=i, op=op):
-                self.access(b, s, write=True, read=op is not None, what="a store")
+                what = "a store" if op is None else f"the compound store '{op.value}='"
+                self.access(b, s, write=True, read=op is not None, what=what)
                 self.bounds(b, i)
             case Eval(expr=x):
                 if not isinstance(x, Atomic):

@@ -13,6 +13,7 @@ into flexible parts (docs/semantics.md section 1).
 
 from __future__ import annotations
 
+import difflib
 import enum
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -93,7 +94,7 @@ class Kind(enum.Enum):
     """What introduced a name; decides whether it may be assigned."""
 
     PARAM = "param"
-    LET = "let"
+    LET = "let binding"
     VAR = "var"
     LOOP = "loop variable"
 
@@ -176,10 +177,27 @@ def _op_fix(op: BinOp) -> str:
     return f"'{op.value}' takes numeric operands; for bools use '==', '!=', '&&' or '||'"
 
 
-def _type_words(t: ScalarType | Flex | None) -> str:
-    if isinstance(t, Flex):
-        return "an integer literal" if t is Flex.INT else "a float literal"
-    return str(t)
+_WIDER = {
+    ScalarType.I32: (ScalarType.I64, ScalarType.U64),
+    ScalarType.U32: (ScalarType.U64, ScalarType.I32, ScalarType.I64),
+    ScalarType.I64: (ScalarType.U64,),
+    ScalarType.U64: (ScalarType.I64,),
+}
+
+
+def _range_fix(v: int, t: ScalarType) -> str:
+    """Suggest a type that holds ``v``, keeping the signedness where possible."""
+    for wider in _WIDER.get(t, ()):
+        if wider.min <= v <= wider.max:
+            return f"give it a type that holds it, e.g. {v}{wider}, or use a smaller value"
+    return "use a value that fits in 64 bits"
+
+
+def _approx(v: int) -> str:
+    try:
+        return repr(float(v))
+    except OverflowError:
+        return "1e308"
 
 
 class Typer:
@@ -214,19 +232,29 @@ class Typer:
         old = self.lookup(name)
         if old is not None or name in self.buffers:
             what = "a buffer" if old is None else f"a {old.kind.value}"
+            if old is None and isinstance(self.buffers[name], Shared):
+                what = "a shared array"
             where = ""
             span = old.span if old is not None else self.buffers[name].span
             if span is not None:
                 where = f" (declared at line {span.line})"
             self.error(
                 "V212",
-                f"'{name}' is already declared as {what}{where}; names may not be shadowed",
+                f"'{name}' is already {what}{where}; names may not be shadowed",
                 f"give the new binding another name, e.g. '{name}2'",
                 node,
             )
             if old is not None:
                 return  # keep the outer meaning so later uses are checked against it
         self.scopes[-1][name] = binding
+
+    def _visible(self) -> set[str]:
+        return {n for scope in self.scopes for n in scope}
+
+    @staticmethod
+    def _did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+        close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+        return f"did you mean '{close[0]}'?" if close else None
 
     def buffer(self, name: str, node: object) -> Buffer | Shared | None:
         decl = self.buffers.get(name)
@@ -242,7 +270,8 @@ class Typer:
                 self.error(
                     "V211",
                     f"unknown buffer '{name}'",
-                    f"declare it, e.g. `buffer {name}: u32[] read_write`, or fix the spelling",
+                    self._did_you_mean(name, self.buffers)
+                    or f"declare it, e.g. `buffer {name}: u32[] read_write`, or fix the spelling",
                     node,
                 )
         return decl
@@ -309,7 +338,9 @@ class Typer:
                         )
                     else:
                         self.error("V210", f"unknown name '{name}'",
-                                   f"declare it first with `let {name} = ...` or `param {name}: u32`, or fix the spelling", e)
+                                   self._did_you_mean(name, self._visible())
+                                   or f"declare it first with `let {name} = ...` or `param {name}: u32`, or fix the spelling",
+                                   e)
                     return e, None
                 return e, b.type
             case ThreadId():
@@ -367,12 +398,8 @@ class Typer:
         """The literal with value ``v`` as a ``t`` value; reports V230 when it does not fit."""
         if t.is_int:
             if not t.min <= v <= t.max:
-                self.error(
-                    "V230",
-                    f"the literal {v} is out of range for {t} ({t.min} to {t.max})",
-                    "use a wider type with a suffix, e.g. 5000000000u64, or a smaller value",
-                    e,
-                )
+                self.error("V230", f"the literal {v} is out of range for {t} ({t.min} to {t.max})",
+                           _range_fix(int(v), t), e)
             return replace(e, value=int(v), type=t)
         if isinstance(v, int):
             f = int_to_float_exact(v, t)
@@ -380,7 +407,7 @@ class Typer:
                 self.error(
                     "V230",
                     f"the integer literal {v} has no exact {t} value",
-                    f"write it as a float literal (e.g. {float(v):.9g}) to accept rounding",
+                    f"write it as a float literal (e.g. {_approx(v)}) to accept rounding",
                     e,
                 )
                 return replace(e, value=round_float(float(min(max(v, -1e300), 1e300)), t), type=t)
@@ -414,8 +441,8 @@ class Typer:
         if t is not None:
             ok = t.is_numeric if e.op is UnOp.NEG else t.is_int
             if not ok:
-                kinds = "numeric" if e.op is UnOp.NEG else "integer"
-                self.error("V221", f"'{e.op.value}' is not defined for {t}; it needs a {kinds} operand",
+                kinds = "a numeric" if e.op is UnOp.NEG else "an integer"
+                self.error("V221", f"'{e.op.value}' is not defined for {t}; it needs {kinds} operand",
                            "use '!' to negate a bool" if t is B else "convert the operand first, e.g. bitcast<u32>(x)",
                            e)
         return replace(e, operand=x), t
@@ -592,7 +619,8 @@ class Typer:
                            f"store to an element instead: {s.name}[i] = value", s)
             else:
                 self.error("V210", f"unknown name '{s.name}'",
-                           f"declare it first with `var {s.name} = ...`, or fix the spelling", s)
+                           self._did_you_mean(s.name, self._visible())
+                           or f"declare it first with `var {s.name} = ...`, or fix the spelling", s)
         elif b.kind is not Kind.VAR:
             self.error("V213", f"'{s.name}' is a {b.kind.value} and cannot be assigned",
                        f"declare it with `var {s.name} = ...` to make it mutable"
@@ -614,7 +642,7 @@ class Typer:
         t = d.elem if d is not None else None
         index = self.index(s.index, s.buffer)
         value, tv = self.expr(s.value, t)
-        self._check_update(s.op, t, tv, s.value, f"'{s.buffer}[...]'")
+        self._check_update(s.op, t, tv, s.value, f"an element of '{s.buffer}'")
         return replace(s, index=index, value=value)
 
     def _cond(self, cond: Expr, what: str) -> Expr:
