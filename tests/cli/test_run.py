@@ -214,3 +214,25 @@ def test_a_named_backend_does_not_fall_back(vyre_cli, write):
     assert "barrier" in result.stderr
     assert "Fix:" in result.stderr
     no_traceback(result)
+
+
+@pytest.mark.gpu
+def test_ptx_agrees_with_cpu_ref(vyre_cli, write, tmp_path):
+    write("fill.vir", FILL)
+    write("reverse.vir", REVERSE)
+    for program in ("fill.vir", "reverse.vir"):
+        ref = vyre_cli("run", program, "--backend", "cpu_ref", "--size", "1000", "--out", "ref")
+        gpu = vyre_cli("run", program, "--backend", "ptx", "--size", "1000", "--out", "gpu")
+        assert ref.returncode == 0, ref.stderr
+        assert gpu.returncode == 0, gpu.stderr
+        assert "on backend ptx" in gpu.stdout
+        for result in (tmp_path / "ref").glob("*.npy"):
+            np.testing.assert_array_equal(np.load(result), np.load(tmp_path / "gpu" / result.name))
+
+
+@pytest.mark.gpu
+def test_auto_picks_ptx_on_a_gpu_machine(vyre_cli):
+    result = vyre_cli("run", str(REPO / "examples" / "saxpy.vir"))
+    assert result.returncode == 0, result.stderr
+    assert "kernel saxpy on backend ptx" in result.stdout
+    assert "y: f32[1024]  [3.0, 6.0, 9.0," in result.stdout
