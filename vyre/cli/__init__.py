@@ -25,6 +25,7 @@ exit codes:
   2    a malformed command line (unknown option, bad --grid, --in without '=', ...)
   3    an internal error in vyre (a bug: please report it; VYRE_DEBUG=1 shows the traceback)
   130  interrupted (Ctrl-C)
+  141  stdout closed early (`vyre ... | head`)
 
 environment: VYRE_CACHE_DIR (compile cache directory), VYRE_DEBUG=1 (tracebacks).
 docs: docs/cli.md"""

@@ -138,7 +138,7 @@ SHOWN_VALUES = 8
 
 
 def summary(name: str, array: np.ndarray) -> str:
-    """``name: f32[1024]  [3.0, 6.0, ...]  min 3.0  max 21.0  sum 12282.0``."""
+    """``name: f32[1024]  [3.0, 6.0, ...]  min 3.0  max 21.0  sum 12273.0``."""
     elem = _vir_type(array.dtype)
     # numpy scalars print their shortest round-trip form in their own precision.
     head = ", ".join(str(v) for v in array[:SHOWN_VALUES])
