@@ -15,6 +15,7 @@ V109 semicolon                         V121 file cannot be read
 V110 `else` without `if`               V122 kernel without workgroup size
 V111 unknown function                  V123 statement outside a kernel
 V124 two statements on one line
+V125 misspelt keyword
 
 Common mistakes are recognised with Lark's ``match_examples``: each example below fails
 in the same parser state, on the same kind of token, as the mistake it names.
@@ -116,6 +117,10 @@ def _describe_expected(expected: set[str], spellings: dict[str, str]) -> str:
     if names >= _TYPES:
         parts.append("a type (" + ", ".join(TYPE_NAMES) + ")")
         names -= _TYPES
+    assigns = {n for n in names if _is_assign(spellings.get(n, ""))}
+    if len(assigns) > 2:
+        parts.append("'=' or another assignment ('+=', '-=', ...)")
+        names -= assigns
     if names >= _OPERATORS:
         parts.append("an operator")
         names = {n for n in names if not _is_operator(spellings.get(n, ""))}
@@ -129,6 +134,10 @@ def _describe_expected(expected: set[str], spellings: dict[str, str]) -> str:
     if len(parts) > 6:
         parts = parts[:5] + ["..."]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _is_assign(s: str) -> bool:
+    return s == "=" or (len(s) >= 2 and s.endswith("=") and s not in ("==", "!=", "<=", ">="))
 
 
 def _is_operator(s: str) -> bool:
@@ -152,36 +161,58 @@ def _prog(body: str) -> str:
 
 EXAMPLES: dict[str, list[str]] = {
     "header": ["kernel k workgroup(1) {\n}\n", "let x = 1\n", "vir 0\n"],
-    "c_for": [_prog("for (i = 0; i < n; i++) {\n}"), _prog("for (let i = 0 {\n}")],
+    "c_for": [_prog("for (i = 0; i < n; i++) {\n}"), _prog("for i = 0 to n {\n}")],
     "decl_type": [_prog("param a"), _prog("param a f32"), _prog("buffer x f32[] read"),
                   _prog("buffer x"), _prog("shared t f32[4]"), _prog("shared t")],
     "unknown_type": [_prog("param a: float"), _prog("buffer x: float[] read"),
                      _prog("shared t: float[4]"), _prog("let x: float = 1"),
-                     _prog("var x: float = 1"), _prog("let x = float(1)"), _prog("let x = bitcast<int>(1)")],
+                     _prog("var x: float = 1"), _prog("let x = bitcast<int>(1)")],
     "no_access": [_prog("buffer x: f32[]"), _prog("buffer x: f32[4]")],
     "let_init": [_prog("let x"), _prog("var x"), _prog("let x: f32"), _prog("var x: f32"),
                  _prog("let x: f32 }")],
-    "else": [_prog("else {\n}"), _prog("x = 1\nelse {\n}")],
     "no_workgroup": ["vir0\nkernel k {\n}\n", "vir0\nkernel k() {\n}\n"],
     "outside": ["vir0\nlet x = 1\n", "vir0\nparam a: f32\n", "vir0\nkernel k workgroup(1) {\n}\nx = 1\n"],
 }
 
-_EXAMPLE_RESULTS: dict[str, UnexpectedInput] = {}
+_EXAMPLE_RESULTS: dict[str, UnexpectedInput | None] = {}
 
 
-def _example_parse(text: str) -> None:
-    """Parse an example once and remember its error, since every syntax error consults them."""
-    err = _EXAMPLE_RESULTS.get(text)
-    if err is None:
+class _TopState:
+    """A parser state compared by its top LALR state only.
+
+    Lark's ParserState equality also compares the stack depth, which depends on how many
+    items precede the mistake; for classifying mistakes only the top state matters.
+    """
+
+    def __init__(self, state: object) -> None:
+        self.position = getattr(state, "position", None)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _TopState) and other.position == self.position
+
+    def __hash__(self) -> int:
+        return hash(self.position)
+
+
+def example_error(text: str) -> UnexpectedInput | None:
+    """The parse error of an example, computed once: every syntax error consults them all."""
+    if text not in _EXAMPLE_RESULTS:
         from vyre.ir.grammar import get_parser
 
         try:
             get_parser().parse(text)
         except UnexpectedInput as e:
-            err = _EXAMPLE_RESULTS[text] = e
+            e.state = _TopState(e.state)
+            _EXAMPLE_RESULTS[text] = e
         else:
-            raise AssertionError(f"syntax error example parses: {text!r}")
-    raise err
+            _EXAMPLE_RESULTS[text] = None  # tests/ir/test_parse.py checks that none parses
+    return _EXAMPLE_RESULTS[text]
+
+
+def _example_parse(text: str) -> None:
+    err = example_error(text)
+    if err is not None:
+        raise err
 
 
 _DECL_RE = re.compile(r"\s*(param|buffer|shared)\s+([A-Za-z_]\w*)?")
@@ -227,9 +258,6 @@ def _classified(label: str, tok: Token, line: str) -> tuple[str, str, str] | Non
         kw, name = (m[1], m[2]) if m else ("let", "x")
         return ("V108", f"'{kw} {name}' needs an initial value, but got {got}",
                 f"write `{kw} {name} = <value>`, e.g. `{kw} {name}: f32 = 0.0`")
-    if label == "else":
-        return ("V110", "'else' without a matching 'if'",
-                "put `else` right after the closing '}' of an if block: `} else {`")
     if label == "no_workgroup":
         return ("V122", f"the kernel needs a workgroup size, but got {got}",
                 "write it after the kernel name, e.g. `kernel name workgroup(256) {`")
@@ -260,6 +288,39 @@ def _tok_span(tok: Token, file: str) -> Span:
     return Span(file, line, col, line, col + width)
 
 
+_KEYWORDS = ("let", "var", "if", "for", "while", "loop", "break", "continue", "return",
+             "barrier", "fence", "param", "buffer", "shared", "kernel")
+_FIRST_WORD = re.compile(r"\s*(?:\}\s*)?([A-Za-z_]\w*)")
+
+
+def _keyword_typo(line: str, tok: Token, file: str, text: str) -> VyreSyntaxError | None:
+    """A misspelt keyword at the start of the line, e.g. `fro i in 0..n`."""
+    m = _FIRST_WORD.match(line)
+    # Only when the parser stumbled on the token right after that first word.
+    if (m is None or m[1] in _KEYWORDS or not tok.column or m.end(1) >= tok.column
+            or line[m.end(1):tok.column - 1].strip()):
+        return None
+    close = difflib.get_close_matches(m[1], _KEYWORDS, n=1, cutoff=0.6)
+    if not close:
+        return None
+    word = m[1]
+    col = m.start(1) + 1
+    return VyreSyntaxError(f"unknown keyword '{word}'; did you mean '{close[0]}'?", code="V125",
+                           span=Span(file, tok.line, col, tok.line, col + len(word)),
+                           fix=f"write {close[0]}", source=text)
+
+
+def _match(err: UnexpectedToken) -> str | None:
+    """The EXAMPLES label whose mistake fails like ``err`` (Lark's match_examples)."""
+    real = err.state
+    err.state = _TopState(real)
+    try:
+        return err.match_examples(_example_parse, EXAMPLES, token_type_match_fallback=True,
+                                  use_accepts=False)
+    finally:
+        err.state = real
+
+
 def _unexpected_token(err: UnexpectedToken, text: str, file: str) -> VyreSyntaxError:
     tok = err.token
     expected = set(err.accepts or err.expected)
@@ -276,7 +337,17 @@ def _unexpected_token(err: UnexpectedToken, text: str, file: str) -> VyreSyntaxE
         return VyreSyntaxError("'=' assigns a value; a condition compares with '=='",
                                fix="write `==` to compare, e.g. `if a == b {`", code="V104",
                                span=span, source=text)
-    label = err.match_examples(_example_parse, EXAMPLES, token_type_match_fallback=True)
+    if tok.type == "NAME" and str(tok) in ("elif", "elsif", "elseif"):
+        return VyreSyntaxError(f"unknown keyword '{tok}'; did you mean 'else if'?", code="V125",
+                               span=span, fix="write `} else if cond {`", source=text)
+    typo = _keyword_typo(line, tok, file, text)
+    if typo is not None:
+        return typo
+    if tok.type == "ELSE":
+        return VyreSyntaxError("'else' without a matching 'if'", code="V110", span=span,
+                               fix="put `else` right after the closing '}' of an if block: `} else {`",
+                               source=text)
+    label = _match(err)
     found = _classified(label, tok, line) if label else None
     if found is not None:
         code, message, fix = found
