@@ -15,7 +15,20 @@ from vyre.errors import (
     VyreError,
     VyreSyntaxError,
 )
-from vyre.ir.nodes import Binary, Buffer, If, Kernel, Len, Let, Lit, Load, Module, Ref, Store, ThreadId
+from vyre.ir.nodes import (
+    Binary,
+    Buffer,
+    If,
+    Kernel,
+    Len,
+    Let,
+    Lit,
+    Load,
+    Module,
+    Ref,
+    Store,
+    ThreadId,
+)
 from vyre.ir.ops import Access, BinOp, IdKind, ScalarType
 from vyre.runtime.pipeline_cache import PipelineCache
 

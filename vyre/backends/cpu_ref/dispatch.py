@@ -58,6 +58,7 @@ class Dispatch:
     loop: LoopMasks | None = None
     _ids: dict[tuple[IdKind, int], Any] = field(default_factory=dict)
     _wg_linear: np.ndarray | None = None
+    _wg_base: dict[int, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.owned = [False] * len(self.slots)
@@ -167,7 +168,12 @@ class Dispatch:
                 lin = lin + np.asarray(w, dtype=np.int64) * mult
                 mult *= self.grid[axis]
             self._wg_linear = lin
-        return self.spread(self._wg_linear) * size
+        if self.active is None:
+            base = self._wg_base.get(size)
+            if base is None:
+                base = self._wg_base[size] = self._wg_linear * size
+            return base
+        return self._wg_linear[self.active] * size
 
     def thread_id_full(self, kind: IdKind, axis: int) -> Any:
         saved, self.active = self.active, None

@@ -163,7 +163,16 @@ class ExprCompiler:
         index, _ = self.compile(e.index, scope, None)
         return self.loader(st, index), st.elem
 
-    def loader(self, st: Storage, index: Ev) -> Ev:
+    def operand(self, e: Any, scope: Scope, hint: ScalarType | None) -> tuple[Ev, ScalarType]:
+        """Compile an operand of an operator, whose result is always a fresh array: a load
+        may then hand out a view of the buffer instead of a copy."""
+        if isinstance(e, Load):
+            st = self._storage(e.buffer)
+            index, _ = self.compile(e.index, scope, None)
+            return self.loader(st, index, view=True), st.elem
+        return self.compile(e, scope, hint)
+
+    def loader(self, st: Storage, index: Ev, *, view: bool = False) -> Ev:
         slot = st.slot
         if st.shared:
             size = st.size
@@ -172,14 +181,14 @@ class ExprCompiler:
                 return gather(d.shared[slot], index(d), size, d.workgroup_base(size))
 
             return load_shared
-        writable = st.writable
+        copy = st.writable and not view
 
         def load(d: Dispatch) -> Any:
             i = index(d)
             buf = d.buffers[slot]
             if i is d.iota and d.active is None and d.n <= len(buf):
                 # gid.x of a 1-D dispatch: a slice, copied if a later store could change it
-                return buf[: d.n].copy() if writable else buf[: d.n]
+                return buf[: d.n].copy() if copy else buf[: d.n]
             return gather(buf, i, d.buffer_lens[slot])
 
         return load
@@ -194,11 +203,11 @@ class ExprCompiler:
         if e.op.is_logical:
             own_hint = ScalarType.BOOL
         if self.has_own_type(e.lhs) or not self.has_own_type(e.rhs):
-            lhs, t = self.compile(e.lhs, scope, own_hint)
-            rhs, _ = self.compile(e.rhs, scope, t)
+            lhs, t = self.operand(e.lhs, scope, own_hint)
+            rhs, _ = self.operand(e.rhs, scope, t)
         else:
-            rhs, t = self.compile(e.rhs, scope, own_hint)
-            lhs, _ = self.compile(e.lhs, scope, t)
+            rhs, t = self.operand(e.rhs, scope, own_hint)
+            lhs, _ = self.operand(e.lhs, scope, t)
         try:
             fn = arith.binary(e.op, t)
         except KeyError:

@@ -13,16 +13,22 @@ from vyre.backends.cpu_ref.arith import Value
 
 
 def checked_index(index: Value, length: int) -> tuple[np.ndarray | np.integer, np.ndarray | bool]:
-    """``(positions, valid)``: int64 positions safe to use (0 where invalid) and validity."""
+    """``(positions, valid)``: positions safe to index with (0 where invalid) and validity.
+
+    ``valid`` is the bool True when every position is in bounds (the common case, which
+    then costs one comparison and no copy).
+    """
     idx = np.asarray(index)
     if idx.dtype.kind == "u":
         valid = idx < np.uint64(length) if idx.dtype.itemsize == 8 else idx < length
     else:
         valid = (idx >= 0) & (idx < length)
-    pos = np.where(valid, idx, 0).astype(np.int64)
-    if pos.ndim == 0:
-        return pos[()], bool(valid)
-    return pos, valid
+    if idx.ndim == 0:
+        return (idx[()] if valid else idx.dtype.type(0)), bool(valid)
+    if valid.all():
+        # u64 positions would turn int64 offsets into floats: narrow them (they are < 2**32)
+        return (idx.astype(np.int64) if idx.dtype == np.uint64 else idx), True
+    return np.where(valid, idx, 0).astype(np.int64), valid
 
 
 def gather(storage: np.ndarray, index: Value, length: int, base: np.ndarray | None = None) -> Value:
@@ -36,7 +42,7 @@ def gather(storage: np.ndarray, index: Value, length: int, base: np.ndarray | No
     if np.ndim(pos) == 0 and base is None:
         return storage[pos] if valid else storage.dtype.type(0)
     vals = storage[pos]
-    if valid is True or (isinstance(valid, np.ndarray) and valid.all()):
+    if valid is True:
         return vals
     return np.where(valid, vals, storage.dtype.type(0))
 
