@@ -22,13 +22,20 @@ class _Out:
     depth: int
     text: str
     opens: bool = False  # the line opens a block, so no blank line may follow it
+    is_comment: bool = False
     comments: list[str] = field(default_factory=list)
+    comment_col: int = 0  # source column of the first trailing comment
 
     def render(self) -> str:
         if not self.text:
             return ""
-        tail = "".join("  " + c for c in self.comments)
-        return INDENT * self.depth + self.text + tail
+        code = INDENT * self.depth + self.text
+        if not self.comments:
+            return code
+        # A lone trailing comment keeps its column when it still fits, so aligned comment
+        # columns survive; otherwise two spaces separate code and comment.
+        gap = self.comment_col - 1 - len(code) if len(self.comments) == 1 else 0
+        return code + " " * max(2, gap) + "  ".join(self.comments)
 
 
 class _Formatter:
@@ -62,18 +69,27 @@ class _Formatter:
     def _blank_between(self, a: int, b: int) -> bool:
         return any(not self.src[i - 1].strip() for i in range(a + 1, b))
 
+    def _same_code(self, tok, text: str) -> bool:
+        """Whether the code before ``tok`` on its source line is ``text`` up to spacing."""
+        code = self.src[tok.line - 1][: tok.column - 1]
+        return "".join(code.split()) == "".join(text.split())
+
     def _is_trailing(self, tok) -> bool:
         return bool(self.src[tok.line - 1][: tok.column - 1].strip())
 
     # --- emitting -----------------------------------------------------------------------------
-    def _blank_before(self, line: int, closing: bool = False) -> None:
+    def _blank_before(self, line: int, closing: bool = False, comment: bool = False) -> None:
         prev = self.out[-1] if self.out else None
         if prev is None or prev.opens or closing:
             self.force_blank = False
             return
-        if self.force_blank or self._blank_between(self.last_line, line):
+        # A kernel is set off by a blank line, unless comments lead into it: then the
+        # source decides, as it does everywhere else.
+        forced = self.force_blank and not comment and not prev.is_comment
+        if forced or self._blank_between(self.last_line, line):
             self.out.append(_Out(0, ""))
-        self.force_blank = False
+        if not comment:
+            self.force_blank = False
 
     def _flush_comments(self, before: tuple[int, int] | None, depth: int) -> None:
         while self.next_comment < len(self.comments):
@@ -82,11 +98,14 @@ class _Formatter:
                 return
             self.next_comment += 1
             text = str(tok).rstrip()
-            if self._is_trailing(tok) and self.out and self.out[-1].text:
-                self.out[-1].comments.append(text)
+            last = self.out[-1] if self.out else None
+            if self._is_trailing(tok) and last is not None and last.text:
+                if not last.comments and self._same_code(tok, last.text):
+                    last.comment_col = tok.column
+                last.comments.append(text)
             else:
-                self._blank_before(tok.line)
-                self.out.append(_Out(depth, text))
+                self._blank_before(tok.line, comment=True)
+                self.out.append(_Out(depth, text, is_comment=True))
             self.last_line = tok.line
 
     def run(self, rows: list[Line]) -> str:
