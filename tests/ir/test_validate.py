@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from vyre.errors import ValidationError
+from vyre.errors import ValidationError, VyreError
 from vyre.ir.nodes import (
     Assign,
     Atomic,
@@ -433,3 +436,41 @@ def test_every_code_reported_is_documented():
 def test_hand_built_nodes_rejected():
     assert codes(Let("v", None, ThreadId(IdKind.GID, 3))) == ["V299"]
     assert codes(Let("v a", None, Lit(1))) == ["V208"]
+
+
+# --- docs/errors.md ---------------------------------------------------------------------------------
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
+_SECTION = re.compile(r"^### (V\d{3}): .*?(?=^### |^## |\Z)", re.S | re.M)
+_EXAMPLE = re.compile(r"```(vir(?: file)?)\n(.*?)```\n\n> error\[(V\d{3})\]: (.*?)  \n> Fix: (.*?)\n", re.S)
+
+
+def _doc_sections() -> dict[str, str]:
+    return {m.group(1): m.group(0) for m in _SECTION.finditer(DOCS.read_text(encoding="utf-8"))}
+
+
+def test_every_validation_code_is_documented():
+    assert set(CODES) <= set(_doc_sections())
+
+
+def test_every_code_raised_in_the_project_is_documented():
+    text = DOCS.read_text(encoding="utf-8")
+    package = Path(__file__).resolve().parents[2] / "vyre"
+    raised = set()
+    for path in package.rglob("*.py"):
+        raised |= set(re.findall(r"[\"'](V\d{3})[\"']", path.read_text(encoding="utf-8")))
+    missing = sorted(c for c in raised if not c.endswith("00") and c not in text)
+    assert missing == []
+
+
+@pytest.mark.parametrize("code", [c for c, s in _doc_sections().items() if "```vir" in s])
+def test_documented_example_produces_its_code(code):
+    from vyre.ir.parse import parse
+
+    m = _EXAMPLE.search(_doc_sections()[code])
+    assert m is not None, f"the example of {code} is malformed"
+    kind, body, shown_code, message, fix = m.groups()
+    text = body if kind == "vir file" else "vir0\nkernel k workgroup(64) {\n" + body + "}\n"
+    with pytest.raises(VyreError) as info:
+        validate(parse(text, "example.vir"))
+    assert (info.value.code, info.value.message, info.value.fix) == (code, message, fix)
+    assert shown_code == code
