@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from cli_support import ILL_TYPED, MALFORMED, SAXPY, no_traceback
 
@@ -63,3 +64,24 @@ def test_stdin(vyre_cli):
     result = vyre_cli("check", "-", stdin=ILL_TYPED)
     assert result.returncode == 1
     assert "<stdin>:7:" in result.stderr
+
+
+def test_a_directory_means_its_vir_files(vyre_cli, write, tmp_path):
+    (tmp_path / "src" / "deep").mkdir(parents=True)
+    write("src/good.vir", SAXPY)
+    write("src/deep/bad.vir", ILL_TYPED)
+    write("src/notes.txt", "not a program")
+    result = vyre_cli("check", "src")
+    assert result.returncode == 1
+    assert "src/deep/bad.vir:7:" in result.stderr
+    assert "checked 2 files, 1 error in 1 file" in result.stderr
+    (tmp_path / "empty").mkdir()
+    empty = vyre_cli("check", "empty")
+    assert empty.returncode == 1
+    assert "holds no .vir files" in empty.stderr
+
+
+def test_every_example_is_valid(vyre_cli):
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    result = vyre_cli("check", str(examples))
+    assert result.returncode == 0, result.stderr

@@ -95,3 +95,21 @@ def test_stdin_to_stdout(vyre_cli, write):
     refused = vyre_cli("fmt", "-i", "-", stdin=MESSY)
     assert refused.returncode == 2
     assert "error[V705]" in refused.stderr
+
+
+def test_in_place_through_a_symlink_keeps_the_link(vyre_cli, write, tmp_path):
+    real = write("real.vir", MESSY)
+    link = tmp_path / "link.vir"
+    link.symlink_to(real)
+    assert vyre_cli("fmt", "-i", "link.vir").returncode == 0
+    assert link.is_symlink()
+    assert real.read_text() != MESSY
+    assert "# a comment that must survive" in real.read_text()
+
+
+def test_a_directory_means_its_vir_files(vyre_cli, write, tmp_path):
+    (tmp_path / "src").mkdir()
+    messy = write("src/messy.vir", MESSY)
+    result = vyre_cli("fmt", "--check", "src")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [str(messy.relative_to(tmp_path))]

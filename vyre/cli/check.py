@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vyre.cli.files import read_source
+from vyre.cli.files import expand, read_source
 from vyre.cli.report import EXIT_ERROR, EXIT_OK
 from vyre.errors import Diagnostic, VyreError
 
@@ -13,26 +13,28 @@ HELP = "parse and validate .vir files and print every problem found"
 DESCRIPTION = """\
 Parse and validate each FILE and print every diagnostic to stderr, with its position,
 the source line, a caret and a Fix: hint, then a one-line summary. Exits 1 when any file
-has an error, 0 when all are valid. FILE may be - for stdin."""
+has an error, 0 when all are valid. FILE may be a directory (every .vir file under it) or
+- for stdin."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("check", help=HELP, description=DESCRIPTION)
-    parser.add_argument("files", nargs="+", metavar="FILE", help=".vir file to check (- for stdin)")
+    parser.add_argument("files", nargs="+", metavar="FILE", help=".vir file or directory to check (- for stdin)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     failed = 0
     problems = 0
-    for path in args.files:
+    files = expand(args.files)
+    for path in files:
         diagnostics = _diagnose(path)
         for diagnostic in diagnostics:
             print(diagnostic.render(), file=sys.stderr)
         if diagnostics:
             failed += 1
             problems += len(diagnostics)
-    print(_summary(len(args.files), failed, problems), file=sys.stderr)
+    print(_summary(len(files), failed, problems), file=sys.stderr)
     return EXIT_ERROR if failed else EXIT_OK
 
 

@@ -21,6 +21,24 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 
+def expand(paths: list[str]) -> list[str]:
+    """``paths`` with each directory replaced by the ``.vir`` files under it, sorted."""
+    files: list[str] = []
+    for path in paths:
+        if path != STDIN and os.path.isdir(path):
+            found = sorted(str(p) for p in Path(path).rglob("*.vir") if p.is_file())
+            if not found:
+                raise VyreError(
+                    f"the directory '{path}' holds no .vir files",
+                    code="V710",
+                    fix="name .vir files, or a directory that contains some",
+                )
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
 def read_source(path: str) -> tuple[str, str]:
     """Return ``(name, text)`` of a ``.vir`` file, or of stdin for ``-``.
 
@@ -49,8 +67,11 @@ def read_source(path: str) -> tuple[str, str]:
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Replace ``path`` with ``data`` in one step (temp file in the same directory + rename)."""
-    target = Path(path)
+    """Replace ``path`` with ``data`` in one step (temp file in the same directory + rename).
+
+    A symbolic link is followed, so the file it points to is replaced and the link kept.
+    """
+    target = Path(os.path.realpath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vyre.cli.files import STDIN, read_source, write_atomic
+from vyre.cli.files import STDIN, expand, read_source, write_atomic
 from vyre.cli.report import EXIT_ERROR, EXIT_OK, error
 from vyre.errors import UsageError, VyreError
 
@@ -15,12 +15,13 @@ Format each FILE in the canonical VIR0 layout, keeping comments. Without flags t
 formatted text goes to stdout. With -i each file that changes is rewritten in place
 (atomically; unchanged files are not touched). With --check nothing is written: the
 files that would change are listed on stdout and the exit code is 1 if there are any.
-A file with syntax errors is reported (exit 1) and left untouched."""
+A file with syntax errors is reported (exit 1) and left untouched. FILE may be a
+directory (every .vir file under it) or - for stdin."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("fmt", help=HELP, description=DESCRIPTION)
-    parser.add_argument("files", nargs="+", metavar="FILE", help=".vir file to format (- for stdin)")
+    parser.add_argument("files", nargs="+", metavar="FILE", help=".vir file or directory to format (- for stdin)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("-i", "--in-place", action="store_true", help="rewrite the files in place")
     mode.add_argument(
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         )
     invalid = 0
     changed: list[str] = []
-    for path in args.files:
+    files = expand(args.files)
+    for path in files:
         try:
             name, text = read_source(path)
             formatted = format_text(text, file=name)
@@ -57,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         for path in changed:
             print(path)
-        print(f"vyre fmt: {len(changed)} of {len(args.files)} files would be reformatted", file=sys.stderr)
+        print(f"vyre fmt: {len(changed)} of {len(files)} files would be reformatted", file=sys.stderr)
     elif args.in_place:
-        print(f"vyre fmt: reformatted {len(changed)} of {len(args.files)} files", file=sys.stderr)
+        print(f"vyre fmt: reformatted {len(changed)} of {len(files)} files", file=sys.stderr)
     if invalid or (args.check and changed):
         return EXIT_ERROR
     return EXIT_OK
