@@ -183,7 +183,8 @@ class _Gen:
         return self.draw(st.sampled_from(tuple(options)))
 
     def chance(self, one_in: int) -> bool:
-        return self.draw(st.integers(0, one_in - 1)) == 0
+        """True about once in ``one_in`` draws; shrinks to False, so options shrink away."""
+        return self.draw(st.integers(0, one_in - 1)) == one_in - 1
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -213,7 +214,7 @@ class _Gen:
             depth = self.draw(st.integers(0, self.cfg.max_expr_depth))
         if depth <= 0:
             return self.leaf(t)
-        kinds = [self.leaf]
+        kinds: list[Any] = []
         if any(b.elem is t for b in self.inputs):
             kinds.append(self.load_input)
         if any(o.readable and o.elem is t for o in self.outs):
@@ -232,18 +233,30 @@ class _Gen:
             kinds.append(self.num_call)
             if any(s is not t and s in self.types for s in _SAME_WIDTH[t.bits]):
                 kinds.append(self.bitcast)
-        kinds += [self.cast, self.select]
+        kinds += [self.cast, self.select, self.leaf]
         return self.pick(kinds)(t, depth - 1)
 
     def leaf(self, t: ScalarType, depth: int = 0) -> Expr:
-        options: list[Expr] = [self.lit(t)]
-        options += [Ref(v.name) for v in self.env if v.type is t]
+        """A literal, a binding, an input element, an id or a length: data first, so values flow."""
+        refs = [Ref(v.name) for v in self.env if v.type is t]
+        inputs = [b for b in self.inputs if b.elem is t]
+        kinds = ["lit"] + ["ref"] * 2 * bool(refs) + ["load"] * 2 * bool(inputs)
         if t is U32:
-            options.append(ThreadId(self.pick(IdKind), self.draw(st.integers(0, 2))))
+            kinds += ["id", "len"]
+        kind = self.pick(kinds)
+        if kind == "ref":
+            return self.pick(refs)
+        if kind == "load":
+            buf = self.pick(inputs)
+            index = self.pick([Ref("lin"), Binary(BinOp.REM, Ref("lin"), Len(buf.name))]
+                              + [r for r in (Ref(v.name) for v in self.env if v.type.is_int)][:4])
+            return Load(buf.name, index)
+        if kind == "id":
+            return ThreadId(self.pick(IdKind), self.draw(st.integers(0, 2)))
+        if kind == "len":
             names = [b.name for b in self.inputs] + [o.name for o in self.outs]
-            names += [s.name for s in self.shared]
-            options += [Len(n) for n in names]
-        return self.pick(options)
+            return Len(self.pick(names + [s.name for s in self.shared]))
+        return self.lit(t)
 
     def operand_pair(self, t: ScalarType, depth: int) -> tuple[Expr, Expr]:
         lhs = self.expr(t, depth)
