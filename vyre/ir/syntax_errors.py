@@ -247,7 +247,8 @@ def _classified(label: str, tok: Token, line: str) -> tuple[str, str, str] | Non
         guess = _suggest(str(tok), _TYPE_ALIASES, TYPE_NAMES)
         hint = f"; did you mean '{guess}'?" if guess else ""
         return ("V107", f"unknown type '{tok}'{hint}",
-                f"use {guess}" if guess else "use one of the types " + ", ".join(TYPE_NAMES))
+                f"write {guess} instead of {tok}" if guess
+                else "use one of the types " + ", ".join(TYPE_NAMES))
     if label == "no_access":
         m = _DECL_RE.match(line)
         name = m[2] if m and m[2] else "x"
@@ -307,7 +308,7 @@ def _keyword_typo(line: str, tok: Token, file: str, text: str) -> VyreSyntaxErro
     col = m.start(1) + 1
     return VyreSyntaxError(f"unknown keyword '{word}'; did you mean '{close[0]}'?", code="V125",
                            span=Span(file, tok.line, col, tok.line, col + len(word)),
-                           fix=f"write {close[0]}", source=text)
+                           fix=f"write `{close[0]}`", source=text)
 
 
 def _match(err: UnexpectedToken) -> str | None:
