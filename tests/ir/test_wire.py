@@ -273,6 +273,8 @@ def test_decode_rejects_non_bytes() -> None:
         _module(Let("v", None, "not a node")),  # type: ignore[arg-type]
         _module(Let("v", "u32", Lit(1))),  # type: ignore[arg-type]
         _module(Let("v", None, Lit(1 + 2j))),  # type: ignore[arg-type]
+        _module(Let("v", None, Unary(BinOp.SUB, Ref("a")))),  # type: ignore[arg-type]  # another enum's member
+        _module(Let("v", ScalarType.U32, Binary(UnOp.NEG, Ref("a"), Ref("b")))),  # type: ignore[arg-type]
         _module(Let("v", None, ThreadId(IdKind.GID, 3))),
         _module(Let("v", None, Lit(2**2000))),
         _module(Let("\ud800", None, Lit(1))),
@@ -284,3 +286,12 @@ def test_encode_rejects_trees_it_cannot_represent(bad: object) -> None:
     with pytest.raises(WireError) as info:
         wire.encode(bad)  # type: ignore[arg-type]
     assert info.value.code == "V312"
+
+
+def test_every_enum_index_fits_one_varint_byte() -> None:
+    # The encoder writes enum indices as single bytes; a 128th member needs a format change.
+    from vyre.ir import ops
+
+    for enum_type in (ops.ScalarType, ops.Access, ops.Placement, ops.IdKind, ops.UnOp, ops.BinOp,
+                      ops.Builtin, ops.AtomicOp, ops.MemOrder, ops.Scope):
+        assert len(enum_type) < 0x7F, enum_type

@@ -86,13 +86,30 @@ def _error(code: str, message: str) -> WireError:
 
 
 # --- encoding -----------------------------------------------------------------------
+def _encode_name(text: str) -> bytes:
+    if type(text) is not str:
+        raise _error("V312", f"expected a str name, but got {type(text).__name__}")
+    raw = text.encode("utf-8")
+    if len(raw) > MAX_STRING:
+        raise _error("V312", f"a name of {len(raw)} bytes is longer than the limit of {MAX_STRING}")
+    prefix = bytearray()
+    value = len(raw)
+    while value >= 0x80:
+        prefix.append((value & 0x7F) | 0x80)
+        value >>= 7
+    prefix.append(value)
+    return bytes(prefix) + raw
+
+
 class _Encoder:
     """Appends the encoding of nodes to one bytearray."""
 
-    __slots__ = ("out",)
+    __slots__ = ("out", "names")
 
     def __init__(self) -> None:
         self.out = bytearray()
+        # Encoded names (length prefix + UTF-8) by name: names repeat throughout a kernel.
+        self.names: dict[str, bytes] = {}
 
     def uvarint(self, value: int) -> None:
         if value < 0:
@@ -110,20 +127,19 @@ class _Encoder:
         if len(self.out) - start > limit:
             raise _error("V312", f"the integer {value} is too large for the wire format")
 
-    def enum(self, member: Any, members: tuple) -> None:
-        self.uvarint(members.index(member))
+    def enum(self, member: Any, index: dict) -> None:
+        # Every enum has fewer than 128 members, so its index is one varint byte.
+        # A member of another enum (or anything else) is a KeyError, reported as V312.
+        self.out.append(index[id(member)])
 
-    def opt_enum(self, member: Any, members: tuple) -> None:
-        self.uvarint(0 if member is None else members.index(member) + 1)
+    def opt_enum(self, member: Any, index: dict) -> None:
+        self.out.append(0 if member is None else index[id(member)] + 1)
 
     def string(self, text: str) -> None:
-        if type(text) is not str:
-            raise _error("V312", f"expected a str name, but got {type(text).__name__}")
-        raw = text.encode("utf-8")
-        if len(raw) > MAX_STRING:
-            raise _error("V312", f"a name of {len(raw)} bytes is longer than the limit of {MAX_STRING}")
-        self.uvarint(len(raw))
-        self.out += raw
+        encoded = self.names.get(text) if type(text) is str else None
+        if encoded is None:
+            encoded = self.names[text] = _encode_name(text)
+        self.out += encoded
 
     def expr(self, e: Any, depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -151,7 +167,7 @@ class _Encoder:
             _ENCODE_STMT[tag](self, s, depth + 1)
 
     def lit(self, lit: n.Lit) -> None:
-        tcode = 0 if lit.type is None else _SCALARS.index(lit.type) + 1
+        tcode = 0 if lit.type is None else _SCALARS_IX[id(lit.type)] + 1
         v = lit.value
         if isinstance(v, bool):
             self.out.append((LIT_TRUE if v else LIT_FALSE) << 4 | tcode)
@@ -177,18 +193,18 @@ class _Encoder:
             self.out.append(tag)
             self.string(d.name)
             if tag == 0x40:
-                self.enum(d.type, _SCALARS)
+                self.enum(d.type, _SCALARS_IX)
             elif tag == 0x41:
-                self.enum(d.elem, _SCALARS)
+                self.enum(d.elem, _SCALARS_IX)
                 if d.size is None:
                     self.out.append(0)
                 else:
                     self.out.append(1)
                     self.svarint(d.size)
-                self.enum(d.access, _ACCESS)
-                self.enum(d.placement, _PLACEMENTS)
+                self.enum(d.access, _ACCESS_IX)
+                self.enum(d.placement, _PLACEMENTS_IX)
             else:
-                self.enum(d.elem, _SCALARS)
+                self.enum(d.elem, _SCALARS_IX)
                 self.svarint(d.size)
         self.block(k.body, 0)
 
@@ -198,26 +214,39 @@ _ORDERS, _SCOPES, _IDKINDS = tuple(MemOrder), tuple(Scope), tuple(IdKind)
 _ACCESS, _PLACEMENTS = tuple(Access), tuple(Placement)
 
 
+def _index(members: tuple) -> dict[int, int]:
+    # Keyed by id(): enum members are singletons, and Enum.__hash__ is a slow Python method.
+    return {id(m): i for i, m in enumerate(members)}
+
+
+_SCALARS_IX, _UNOPS_IX, _BINOPS_IX, _BUILTINS_IX, _ATOMICS_IX = map(
+    _index, (_SCALARS, _UNOPS, _BINOPS, _BUILTINS, _ATOMICS)
+)
+_ORDERS_IX, _SCOPES_IX, _IDKINDS_IX, _ACCESS_IX, _PLACEMENTS_IX = map(
+    _index, (_ORDERS, _SCOPES, _IDKINDS, _ACCESS, _PLACEMENTS)
+)
+
+
 def _enc_thread_id(w: _Encoder, e: n.ThreadId, depth: int) -> None:
     if type(e.axis) is not int or not 0 <= e.axis <= 2:
         raise _error("V312", f"expected a thread-id axis 0, 1 or 2, but got {e.axis!r}")
-    w.enum(e.kind, _IDKINDS)
+    w.enum(e.kind, _IDKINDS_IX)
     w.out.append(e.axis)
 
 
 def _enc_atomic(w: _Encoder, e: n.Atomic, depth: int) -> None:
-    w.enum(e.op, _ATOMICS)
+    w.enum(e.op, _ATOMICS_IX)
     w.string(e.buffer)
     w.expr(e.index, depth)
     w.exprs(e.args, depth)
-    w.enum(e.order, _ORDERS)
+    w.enum(e.order, _ORDERS_IX)
 
 
 def _enc_store(w: _Encoder, s: n.Store, depth: int) -> None:
     w.string(s.buffer)
     w.expr(s.index, depth)
     w.expr(s.value, depth)
-    w.opt_enum(s.op, _BINOPS)
+    w.opt_enum(s.op, _BINOPS_IX)
 
 
 def _enc_for(w: _Encoder, s: n.For, depth: int) -> None:
@@ -233,7 +262,7 @@ def _enc_for(w: _Encoder, s: n.For, depth: int) -> None:
 
 def _enc_binding(w: _Encoder, s: n.Let | n.VarDecl, depth: int) -> None:
     w.string(s.name)
-    w.opt_enum(s.type, _SCALARS)
+    w.opt_enum(s.type, _SCALARS_IX)
     w.expr(s.value, depth)
 
 
@@ -242,12 +271,12 @@ def _enc_nothing(w: _Encoder, s: Any, depth: int) -> None:
 
 
 def _enc_fence(w: _Encoder, s: n.Fence, depth: int) -> None:
-    w.enum(s.order, _ORDERS)
-    w.enum(s.scope, _SCOPES)
+    w.enum(s.order, _ORDERS_IX)
+    w.enum(s.scope, _SCOPES_IX)
 
 
 def _enc_binary(w: _Encoder, e: n.Binary, depth: int) -> None:
-    w.enum(e.op, _BINOPS)
+    w.enum(e.op, _BINOPS_IX)
     w.expr(e.lhs, depth)
     w.expr(e.rhs, depth)
 
@@ -255,7 +284,7 @@ def _enc_binary(w: _Encoder, e: n.Binary, depth: int) -> None:
 def _enc_assign(w: _Encoder, s: n.Assign, depth: int) -> None:
     w.string(s.name)
     w.expr(s.value, depth)
-    w.opt_enum(s.op, _BINOPS)
+    w.opt_enum(s.op, _BINOPS_IX)
 
 
 def _enc_if(w: _Encoder, s: n.If, depth: int) -> None:
@@ -276,11 +305,11 @@ _ENCODE_EXPR: dict[int, _Enc] = {
     0x03: _enc_thread_id,
     0x04: lambda w, e, d: w.string(e.buffer),
     0x05: lambda w, e, d: (w.string(e.buffer), w.expr(e.index, d)),
-    0x06: lambda w, e, d: (w.enum(e.op, _UNOPS), w.expr(e.operand, d)),
+    0x06: lambda w, e, d: (w.enum(e.op, _UNOPS_IX), w.expr(e.operand, d)),
     0x07: _enc_binary,
-    0x08: lambda w, e, d: (w.enum(e.type, _SCALARS), w.expr(e.operand, d)),
-    0x09: lambda w, e, d: (w.enum(e.type, _SCALARS), w.expr(e.operand, d)),
-    0x0A: lambda w, e, d: (w.enum(e.fn, _BUILTINS), w.exprs(e.args, d)),
+    0x08: lambda w, e, d: (w.enum(e.type, _SCALARS_IX), w.expr(e.operand, d)),
+    0x09: lambda w, e, d: (w.enum(e.type, _SCALARS_IX), w.expr(e.operand, d)),
+    0x0A: lambda w, e, d: (w.enum(e.fn, _BUILTINS_IX), w.exprs(e.args, d)),
     0x0B: _enc_atomic,
 }
 _ENCODE_STMT: dict[int, _Enc] = {
@@ -322,7 +351,7 @@ def encode(module: n.Module | n.Kernel) -> bytes:
             w.kernel(k)
     except WireError:
         raise
-    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
         # A hand-built tree with a wrong field type (a str where an enum belongs...).
         raise _error("V312", f"the module cannot be encoded: {exc}") from None
     return bytes(w.out)

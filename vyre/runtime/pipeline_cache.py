@@ -195,6 +195,10 @@ def _usable_directory(path: Path) -> Path:
     fix = "point the cache at a writable directory (cache=<dir> or VYRE_CACHE_DIR), or pass cache=None / set VYRE_CACHE=0"
     if path.exists() and not path.is_dir():
         raise CacheError(f"the cache directory {path} exists but is not a directory", code="V601", fix=fix)
+    if path.is_dir() and os.access(path, os.W_OK | os.X_OK):
+        # The usual case, answered without touching the disk: this runs on a new process's
+        # first compile.  (Should writes fail anyway, the disk layer counts and survives them.)
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".tmp-probe-", dir=path)

@@ -1,0 +1,213 @@
+"""Compile-cache benchmark: cold compile versus a disk hit in a new process and a memory hit.
+
+For each backend it measures, in one run and on one machine:
+
+- ``cold``: build + load with no cache (the peer number every ratio is taken against);
+- ``disk_hit_new_process``: the first ``compile_cached`` call of a fresh Python process whose
+  cache directory already holds the artifact, up to a loaded kernel (target: <= 5 ms); each
+  sample is its own process, after ``import vyre`` and loading the program;
+- ``memory_hit``: ``compile_cached`` again in the same process (target: <= 50 us), for the
+  same Kernel object and for an equal one parsed again;
+- ``wire_decode``: ``vyre.ir.wire.decode`` of the program's encoding.
+
+    python bench/bench_cache.py [--backend cpu_ref host_jit ptx] [--program FILE] [--procs N]
+
+Results go to bench/results/cache-<backend>-<date>.json (or $OUT).  The default program is
+examples/matmul.vir; host_jit runs examples/saxpy.vir by default (it has no barriers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import ROOT, summary, wall_samples, write_result  # noqa: E402
+
+DEFAULT_PROGRAMS = {
+    "cpu_ref": "examples/matmul.vir",
+    "ptx": "examples/matmul.vir",
+    "host_jit": "examples/saxpy.vir",  # host_jit does not support barrier()
+}
+TARGET_DISK_HIT_MS = 5.0
+TARGET_MEMORY_HIT_US = 50.0
+
+
+def _load(program: str):  # type: ignore[no-untyped-def]
+    """The program's first kernel, validated and resolved (what vyre.compile hands the cache)."""
+    import vyre
+    from vyre.ir.infer import resolve
+    from vyre.ir.validate import validate
+
+    module = vyre.load(program)
+    validate(module)
+    return resolve(module.kernels[0])
+
+
+def child(backend_name: str, program: str, cache_dir: str | None) -> None:
+    """One sample in a new process: a disk hit, or a cold compile when ``cache_dir`` is None."""
+    from vyre.backends import registry
+    from vyre.backends.base import CompileOptions
+    from vyre.runtime.pipeline_cache import PipelineCache, compile_cached
+
+    backend = registry.get(backend_name)
+    kernel = _load(program)
+    options = CompileOptions()
+    if cache_dir is None:
+        t0 = time.perf_counter()
+        compile_cached(kernel, backend, options, cache=None)
+        print(json.dumps({"seconds": time.perf_counter() - t0}))
+        return
+    t0 = time.perf_counter()
+    # The cache object is created inside the timed region, as the default cache is on a
+    # process's first compile.
+    cache = PipelineCache(cache_dir)
+    exe = compile_cached(kernel, backend, options, cache=cache)
+    first = time.perf_counter() - t0
+    stats = cache.stats()
+    assert stats.disk_hits == 1 and stats.misses == 0, stats
+    assert exe is not None
+    print(json.dumps({"seconds": first}))
+
+
+def _cold(backend, kernel, reps: int) -> list[float]:  # type: ignore[no-untyped-def]
+    from vyre.backends.base import CompileOptions
+    from vyre.runtime.pipeline_cache import compile_cached
+
+    options = CompileOptions()
+    return wall_samples(lambda: compile_cached(kernel, backend, options, cache=None), reps, warmup=1)
+
+
+def _new_process_samples(backend_name: str, program: str, cache_dir: str | None, procs: int) -> list[float]:
+    """Seconds of the first compile in each of ``procs`` new processes (cold when no cache_dir)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    samples = []
+    for _ in range(procs):
+        cmd = [sys.executable, __file__, "--child", backend_name, "--program", program]
+        if cache_dir is not None:
+            cmd += ["--cache-dir", cache_dir]
+        out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120)
+        samples.append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+    return samples
+
+
+def bench_backend(backend_name: str, program: str | None, procs: int, reps: int) -> dict[str, Any]:
+    from vyre.backends import registry
+    from vyre.backends.base import CompileOptions
+    from vyre.ir import wire
+    from vyre.runtime.pipeline_cache import PipelineCache, compile_cached
+
+    program = program or DEFAULT_PROGRAMS[backend_name]
+    backend = registry.get(backend_name)
+    kernel = _load(program)
+    options = CompileOptions()
+
+    cold = _cold(backend, kernel, reps=max(5, reps // 100))
+    cold_new = _new_process_samples(backend_name, program, None, max(3, procs // 2))
+
+    cache_dir = tempfile.mkdtemp(prefix="vyre-bench-cache-")
+    try:
+        cache = PipelineCache(cache_dir)
+        compile_cached(kernel, backend, options, cache=cache)  # fill memory and disk
+        same = wall_samples(lambda: compile_cached(kernel, backend, options, cache=cache), reps, warmup=100)
+        equal = _load(program)  # an equal Kernel, not the same object: the key is recomputed
+        fresh = [_load(program) for _ in range(reps)]
+        it = iter(fresh)
+        equal_samples = wall_samples(lambda: compile_cached(next(it), backend, options, cache=cache), reps, warmup=0)
+        assert compile_cached(equal, backend, options, cache=cache) is compile_cached(kernel, backend, options, cache=cache)
+        disk = _new_process_samples(backend_name, program, cache_dir, procs)
+        entry_bytes = cache.stats().disk_bytes
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+
+    blob = wire.encode(kernel)
+    decode = wall_samples(lambda: wire.decode(blob), reps, warmup=50)
+
+    cold_med = statistics.median(cold)
+    cold_new_med = statistics.median(cold_new)
+    disk_med = statistics.median(disk)
+    mem_med = statistics.median(same)
+    return {
+        "backend": backend_name,
+        "target": backend.target(options),
+        "program": program,
+        "artifact_bytes": entry_bytes,
+        "cold_compile_us": summary(cold),
+        "cold_compile_new_process_us": summary(cold_new),
+        "disk_hit_new_process_us": summary(disk),
+        "memory_hit_same_kernel_us": summary(same),
+        "memory_hit_equal_kernel_us": summary(equal_samples),
+        "wire_bytes": len(blob),
+        "wire_decode_us": summary(decode),
+        # Each hit against the cold compile in the same setting: a new process's first compile,
+        # or a repeated compile in a warm process.
+        "ratios_to_cold": {
+            "disk_hit_new_process": disk_med / cold_new_med,
+            "memory_hit_same_kernel": mem_med / cold_med,
+            "memory_hit_equal_kernel": statistics.median(equal_samples) / cold_med,
+        },
+        "targets": {
+            "disk_hit_new_process_ms": TARGET_DISK_HIT_MS,
+            "disk_hit_new_process_met": disk_med * 1e3 <= TARGET_DISK_HIT_MS,
+            "memory_hit_us": TARGET_MEMORY_HIT_US,
+            "memory_hit_met": mem_med * 1e6 <= TARGET_MEMORY_HIT_US,
+        },
+    }
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"host": platform.node(), "system": platform.platform(), "cpu": cpu, "cores": os.cpu_count()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", nargs="*", default=None, help="backends to measure (default: every available one)")
+    parser.add_argument("--program", default=None, help="a .vir file (default: per backend, see above)")
+    parser.add_argument("--procs", type=int, default=20, help="new processes sampled for the disk hit")
+    parser.add_argument("--reps", type=int, default=2000, help="repetitions of the in-process timings")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--cache-dir", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.program, args.cache_dir)
+        return
+
+    from vyre.backends import registry
+
+    names = args.backend or [n for n in ("ptx", "host_jit", "cpu_ref")
+                             if registry._instance(n).unavailable_reason() is None]
+    for name in names:
+        result = bench_backend(name, args.program, args.procs, args.reps)
+        path = write_result(f"cache-{name}", {"machine": _machine(), **result})
+        cold = result["cold_compile_us"]["median"]
+        cold_new = result["cold_compile_new_process_us"]["median"]
+        disk = result["disk_hit_new_process_us"]["median"]
+        mem = result["memory_hit_same_kernel_us"]["median"]
+        print(f"{name:9} {result['program']}: cold {cold:9.1f} us (new process {cold_new:9.1f} us) | "
+              f"disk hit, new process {disk:8.1f} us ({disk / cold_new:.3f}x) | "
+              f"memory hit {mem:6.2f} us ({mem / cold:.5f}x) | "
+              f"equal-kernel memory hit {result['memory_hit_equal_kernel_us']['median']:6.1f} us | "
+              f"wire decode {result['wire_decode_us']['median']:6.1f} us -> {path}")
+
+
+if __name__ == "__main__":
+    main()
