@@ -7,6 +7,7 @@ Importing this package does not import cuda-python or touch the GPU.
 """
 
 from vyre.backends.ptx.backend import PtxBackend
+from vyre.backends.ptx.context import synchronize
 from vyre.backends.ptx.memory import DeviceArray, HostMappedArray, host_mapped, to_device
 
-__all__ = ["DeviceArray", "HostMappedArray", "PtxBackend", "host_mapped", "to_device"]
+__all__ = ["DeviceArray", "HostMappedArray", "PtxBackend", "host_mapped", "synchronize", "to_device"]

@@ -6,8 +6,7 @@ import os
 
 from vyre.backends.base import Backend, CompileOptions
 from vyre.backends.ptx import context, module
-from vyre.backends.ptx.launch import PtxExecutable, Slot, slots_for
-from vyre.errors import BackendError
+from vyre.backends.ptx.launch import PtxExecutable, Slot
 from vyre.ir.nodes import Kernel
 
 # VYRE_PTX_ARTIFACT=ptx stores PTX text instead of a cubin (the driver JIT-compiles it at
@@ -26,8 +25,10 @@ class PtxBackend(Backend):
 
     def target(self, options: CompileOptions) -> str:
         """``options.arch``, else the GPU's own arch (``sm_90`` on an H100)."""
+        from vyre.lower import normalize_arch
+
         if options.arch is not None:
-            return options.arch
+            return normalize_arch(options.arch)
         return context.current().arch
 
     def build(self, kernel: Kernel, options: CompileOptions) -> bytes:
@@ -49,11 +50,7 @@ def lower_to_ptx(kernel: Kernel, arch: str, options: CompileOptions) -> bytes:
     """The PTX text of ``kernel`` for ``arch``, from vyre.lower."""
     from vyre import lower
 
-    try:
-        text = lower.ptx(kernel, arch, opt_level=options.opt_level)
-    except TypeError:
-        text = lower.ptx(kernel, arch)
-    return text.encode() if isinstance(text, str) else bytes(text)
+    return lower.ptx(kernel, arch, opt_level=options.opt_level).encode()
 
 
 def entry_name(kernel: Kernel) -> str:
@@ -64,15 +61,14 @@ def entry_name(kernel: Kernel) -> str:
     return fn(kernel) if fn is not None else kernel.name
 
 
-def kernel_slots(kernel: Kernel) -> list[Slot]:
-    """The kernel's parameter list in vyre.lower's ABI order."""
-    from vyre import lower
+_SLOT_KIND = {"param": "param", "buffer": "ptr", "length": "len"}
 
-    abi = getattr(lower, "abi", None)
-    if abi is None:
-        raise BackendError(
-            "vyre.lower does not describe its kernel ABI (vyre.lower.abi)",
-            code="V504",
-            fix="install a matching vyre; the ptx backend and vyre.lower ship together",
-        )
-    return slots_for(kernel, abi(kernel))
+
+def kernel_slots(kernel: Kernel) -> list[Slot]:
+    """The kernel's parameter list in vyre.lower's ABI order (vyre.lower.abi)."""
+    from vyre.lower.abi import arguments
+
+    return [
+        Slot(_SLOT_KIND[arg.kind.value], arg.name, arg.type if arg.kind.value == "param" else None)
+        for arg in arguments(kernel)
+    ]

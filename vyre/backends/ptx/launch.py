@@ -9,11 +9,16 @@ and hands the array's address to cuLaunchKernel.  Arrays are taken as they come:
   place, returned as the same objects;
 * numpy arrays: copied to the GPU (to host-mapped memory for ``host`` buffers), and the
   writable ones copied back and returned as new numpy arrays.
+
+A call whose arrays are all vyre arrays and whose params are plain Python scalars takes a
+short path with inline checks; anything else (and every error) goes through
+``vyre.backends.args.bind``, so messages and codes are the same on every backend.
 """
 
 from __future__ import annotations
 
 import ctypes
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from vyre.backends import args as binding
 from vyre.backends.base import Executable
 from vyre.backends.ptx import context
 from vyre.backends.ptx import driver as drv
@@ -29,8 +35,8 @@ from vyre.errors import ArgumentError
 from vyre.ir.nodes import Buffer, Kernel, Param
 from vyre.ir.ops import Placement, ScalarType
 
-# Storage for each scalar parameter type.  bool is kept in 4 bytes so that the driver reads
-# defined bytes whether the kernel declares the parameter .u8 or .u32.
+# Storage for each scalar parameter type.  bool is passed as one byte (vyre.lower.abi) but
+# kept in four, so the driver reads defined bytes whatever width the PTX declares.
 _CTYPES: dict[ScalarType, type] = {
     ScalarType.BOOL: ctypes.c_uint32,
     ScalarType.I32: ctypes.c_int32,
@@ -40,8 +46,7 @@ _CTYPES: dict[ScalarType, type] = {
     ScalarType.F32: ctypes.c_float,
     ScalarType.F64: ctypes.c_double,
 }
-_MAX_ELEMENTS = 2**32 - 1
-_MAX_GRID = (2**31 - 1, 65535, 65535)
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,53 @@ class Slot:
     type: ScalarType | None = None  # the param's type (kind "param")
 
 
-def _arg_error(message: str, fix: str, code: str = "V400") -> ArgumentError:
+# --- teaching the shared binder about device arrays -----------------------------------
+def _cai_info(obj: Any, kind: str) -> binding.ArrayInfo:
+    cai = obj.__cuda_array_interface__
+    dtype = np.dtype(cai["typestr"])
+    shape = tuple(int(d) for d in cai["shape"])
+    strides = cai.get("strides")
+    contiguous = strides is None or math.prod(shape) <= 1 or tuple(strides) == _c_strides(
+        shape, dtype.itemsize)
+    return binding.ArrayInfo(kind, dtype, shape, contiguous, obj)
+
+
+def _vyre_info(kind: str):
+    def describe(a: DeviceArray | HostMappedArray) -> binding.ArrayInfo:
+        return binding.ArrayInfo(kind, a.dtype, a.shape, True, a)
+    return describe
+
+
+binding.register_array_kind(binding.ArrayKind(
+    "vyre.device", lambda a: isinstance(a, DeviceArray), _vyre_info("vyre.device")), first=True)
+binding.register_array_kind(binding.ArrayKind(
+    "vyre.host_mapped", lambda a: isinstance(a, HostMappedArray), _vyre_info("vyre.host_mapped")),
+    first=True)
+binding.register_array_kind(binding.ArrayKind(
+    "cuda_array_interface",
+    lambda a: hasattr(a, "__cuda_array_interface__") and not isinstance(a, np.ndarray),
+    lambda a: _cai_info(a, "cuda_array_interface")))
+
+
+def _c_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
+    strides = []
+    step = itemsize
+    for d in reversed(shape):
+        strides.append(step)
+        step *= d
+    return tuple(reversed(strides))
+
+
+def _arg_error(message: str, fix: str, code: str) -> ArgumentError:
     return ArgumentError(message, code=code, fix=fix)
 
 
+# --- per-executable state ------------------------------------------------------------
 class _BufferBinding:
     """Per-buffer state of an executable: where its address and length go, and staging memory."""
 
-    __slots__ = ("decl", "name", "dtype", "ptr_cell", "len_cell", "writable", "host", "staging")
+    __slots__ = ("decl", "name", "dtype", "ptr_cell", "len_cell", "writable", "host",
+                 "static", "fast_type", "staging")
 
     def __init__(self, decl: Buffer, ptr_cell: ctypes.c_uint64, len_cell: ctypes.c_uint32 | None) -> None:
         self.decl = decl
@@ -70,20 +114,43 @@ class _BufferBinding:
         self.len_cell = len_cell
         self.writable = decl.access.writable
         self.host = decl.placement is Placement.HOST
+        self.static = decl.size
+        # The array type a buffer takes on the short path.
+        self.fast_type = HostMappedArray if self.host else DeviceArray
         self.staging: DeviceArray | HostMappedArray | None = None
 
-    def stage(self, nbytes_shape: tuple[int, ...]) -> DeviceArray | HostMappedArray:
+    def stage(self, n: int) -> DeviceArray | HostMappedArray:
         """Reusable memory for copying a numpy argument in (host-mapped for ``host`` buffers)."""
         st = self.staging
-        if st is None or st.shape != nbytes_shape:
-            cls = HostMappedArray if self.host else DeviceArray
-            st = cls(nbytes_shape, self.dtype)
+        if st is None or st.shape != (n,):
+            st = self.fast_type((n,), self.dtype)
             self.staging = st
         return st
 
 
+class _ParamBinding:
+    __slots__ = ("decl", "name", "cell", "pytype", "lo", "hi")
+
+    def __init__(self, decl: Param, cell: Any) -> None:
+        self.decl = decl
+        self.name = decl.name
+        self.cell = cell
+        t = decl.type
+        self.pytype = bool if t is ScalarType.BOOL else (float if t.is_float else int)
+        if t.is_int:
+            self.lo, self.hi = t.min, t.max
+        elif t is ScalarType.F32:
+            self.lo, self.hi = -_F32_MAX, _F32_MAX
+        else:
+            self.lo, self.hi = -math.inf, math.inf
+
+
 class PtxExecutable(Executable):
-    """A kernel loaded on the GPU; call it with the kernel's buffers and params by name."""
+    """A kernel loaded on the GPU; call it with the kernel's buffers and params by name.
+
+    Calls are serialised by a lock (the packed parameters are shared); results are ready
+    when the call returns.
+    """
 
     def __init__(self, kernel: Kernel, function: Any, slots: Sequence[Slot], module: Any = None) -> None:
         self.kernel = kernel
@@ -97,11 +164,10 @@ class PtxExecutable(Executable):
         cells: list[Any] = []
         ptrs: dict[str, ctypes.c_uint64] = {}
         lens: dict[str, ctypes.c_uint32] = {}
-        self._params: list[tuple[str, Any, ScalarType]] = []
+        param_cells: dict[str, Any] = {}
         for slot in slots:
             if slot.kind == "param":
-                cell = _CTYPES[slot.type]()
-                self._params.append((slot.name, cell, slot.type))
+                cell = param_cells.setdefault(slot.name, _CTYPES[slot.type]())
             elif slot.kind == "ptr":
                 cell = ptrs.setdefault(slot.name, ctypes.c_uint64())
             else:
@@ -116,9 +182,12 @@ class PtxExecutable(Executable):
             _BufferBinding(b, ptrs.setdefault(b.name, ctypes.c_uint64()), lens.get(b.name))
             for b in kernel.buffers
         ]
-        self._names = frozenset(d.name for d in kernel.params) | frozenset(b.name for b in kernel.buffers)
+        self._params = [
+            _ParamBinding(p, param_cells.setdefault(p.name, _CTYPES[p.type]()))
+            for p in kernel.params
+        ]
+        self._nargs = len(self._buffers) + len(self._params)
 
-    # --- the call -------------------------------------------------------------------
     def __call__(self, grid: int | tuple[int, ...] | None = None, **args: Any) -> dict[str, Any]:
         """Run once over ``grid`` workgroups (default: cover the largest buffer) and wait.
 
@@ -126,183 +195,123 @@ class PtxExecutable(Executable):
         and zero-copy arrays, new numpy arrays for numpy arguments.
         """
         with self._lock:
-            return self._call(grid, args)
+            results = self._fast(grid, args, True)
+            if results is None:
+                results = self._general(grid, args, True)
+            return results
 
-    def _call(self, grid: int | tuple[int, ...] | None, args: dict[str, Any]) -> dict[str, Any]:
-        if len(args) != len(self._names) or not self._names.issuperset(args):
-            self._check_names(args)
+    def enqueue(self, grid: int | tuple[int, ...] | None = None, **args: Any) -> dict[str, Any]:
+        """Launch like a call, but return without waiting for the kernel to finish.
+
+        Device-resident and zero-copy results are ready for later work on the default
+        stream (CuPy's and PyTorch's default) or after ``vyre.backends.ptx.synchronize()``;
+        numpy results are copied back (which waits) as in a call.
+        """
+        with self._lock:
+            results = self._fast(grid, args, False)
+            if results is None:
+                results = self._general(grid, args, False)
+            return results
+
+    # --- the short path: vyre arrays and plain scalars ------------------------------
+    def _fast(self, grid: Any, args: dict[str, Any], sync: bool) -> dict[str, Any] | None:
+        if len(args) != self._nargs:
+            return None
         largest = 0
         results: dict[str, Any] = {}
-        copy_back: list[tuple[str, DeviceArray | HostMappedArray]] = []
         for b in self._buffers:
-            arg = args.get(b.name)
-            t = type(arg)
-            if t is DeviceArray and not b.host:
-                if arg.dtype != b.dtype:
-                    raise self._dtype_error(b, arg.dtype)
-                n = arg.size
-                b.ptr_cell.value = arg.ptr
-                out = arg
-            else:
-                n, out = self._bind_other(b, arg, copy_back)
-            if b.decl.size is not None and n != b.decl.size:
-                raise _arg_error(
-                    f"buffer '{b.name}' is declared with {b.decl.size} elements, but got an array of {n}",
-                    f"pass an array of exactly {b.decl.size} elements for '{b.name}'",
-                    "V403",
-                )
+            a = args.get(b.name)
+            if type(a) is not b.fast_type or (a.dtype is not b.dtype and a.dtype != b.dtype):
+                return None
+            n = a.size
+            if len(a.shape) != 1 or (b.static is not None and n != b.static):
+                return None
+            b.ptr_cell.value = a.ptr
             if b.len_cell is not None:
                 b.len_cell.value = n
             if n > largest:
                 largest = n
             if b.writable:
-                results[b.name] = out
-        for name, cell, ty in self._params:
-            cell.value = param_value(name, ty, args[name])
-
-        gx, gy, gz = launch_grid(grid, largest, self._wgx)
-        if gx and gy and gz:
-            bx, by, bz = self._block
-            self._run(gx, gy, gz, bx, by, bz, 0, self._params_addr)
-        for name, staged in copy_back:
-            results[name] = staged.copy_to_host()
+                results[b.name] = a
+        for p in self._params:
+            v = args.get(p.name)
+            if type(v) is p.pytype and (p.lo <= v <= p.hi if p.pytype is not bool else True):
+                p.cell.value = v
+            elif p.name in args:
+                # numpy scalars, ints for floats, nan/inf: the shared rules decide
+                p.cell.value = binding.bind_param(self.kernel, p.decl, v).item()
+            else:
+                return None
+        if grid is None:
+            gx, gy, gz = (largest + self._wgx - 1) // self._wgx or 1, 1, 1
+        else:
+            gx, gy, gz = binding.check_grid(grid)
+        bx, by, bz = self._block
+        self._run(gx, gy, gz, bx, by, bz, 0, self._params_addr, sync)
         return results
 
-    def _bind_other(self, b: _BufferBinding, arg: Any, copy_back: list) -> tuple[int, Any]:
-        """Bind anything but a DeviceArray; return (element count, what to return)."""
-        if isinstance(arg, HostMappedArray) or (b.host and isinstance(arg, DeviceArray)):
-            if not isinstance(arg, HostMappedArray):
-                raise _arg_error(
-                    f"buffer '{b.name}' is host-mapped (placement host), but got a DeviceArray",
-                    f"pass a numpy array or a vyre HostMappedArray for '{b.name}'",
-                    "V404",
-                )
-            if arg.dtype != b.dtype:
-                raise self._dtype_error(b, arg.dtype)
-            b.ptr_cell.value = arg.device_ptr
-            return arg.size, arg
-        if arg is None:
-            if b.decl.size is not None and b.decl.access.name == "WRITE":
-                staged = b.stage((b.decl.size,))
+    # --- everything else, through the shared binder ---------------------------------
+    def _general(self, grid: Any, args: dict[str, Any], sync: bool) -> dict[str, Any]:
+        bound = binding.bind(self.kernel, grid, args)
+        results: dict[str, Any] = {}
+        copy_back: list[tuple[str, DeviceArray | HostMappedArray]] = []
+        for b in self._buffers:
+            info = bound.arrays.get(b.name)
+            if info is None:  # an omitted static-size `write` buffer starts zeroed
+                staged = b.stage(b.static or 0)
                 _zero(staged)
-                b.ptr_cell.value = _address(staged)
+                b.ptr_cell.value = staged.ptr
                 copy_back.append((b.name, staged))
-                return b.decl.size, None
-            raise _arg_error(
-                f"missing buffer '{b.name}'",
-                f"pass {b.name}=<array of {b.decl.elem}>",
-                "V401",
-            )
-        cai = getattr(arg, "__cuda_array_interface__", None)
-        if cai is not None and not isinstance(arg, np.ndarray):
-            if b.host:
-                raise _arg_error(
-                    f"buffer '{b.name}' is host-mapped (placement host), but got a device array "
-                    f"({type(arg).__name__})",
-                    f"pass a numpy array or a vyre HostMappedArray for '{b.name}'",
-                    "V404",
-                )
-            return self._bind_cai(b, arg, cai), arg
-        if isinstance(arg, np.ndarray):
-            if arg.dtype != b.dtype:
-                raise self._dtype_error(b, arg.dtype)
-            if arg.size > _MAX_ELEMENTS:
-                raise _too_big(b.name, arg.size)
-            staged = b.stage((arg.size,))
-            if isinstance(staged, HostMappedArray):
-                staged.numpy()[...] = arg.reshape(-1)
+                n = b.static or 0
             else:
-                staged.copy_from_host(arg)
-            b.ptr_cell.value = _address(staged)
+                n = info.shape[0]
+                out = self._bind_array(b, info, copy_back)
+                if b.writable and out is not None:
+                    results[b.name] = out
+            if b.len_cell is not None:
+                b.len_cell.value = n
+        for p in self._params:
+            p.cell.value = bound.params[p.name].item()
+        gx, gy, gz = bound.grid
+        bx, by, bz = self._block
+        self._run(gx, gy, gz, bx, by, bz, 0, self._params_addr, sync)
+        for name, staged in copy_back:
+            results[name] = staged.copy_to_host()
+        return {b.name: results[b.name] for b in self._buffers if b.writable}
+
+    def _bind_array(self, b: _BufferBinding, info: binding.ArrayInfo, copy_back: list) -> Any:
+        """Put the array's device address in place; what the call returns for it (None: a copy)."""
+        obj = info.obj
+        if info.kind == "numpy":
+            staged = b.stage(info.shape[0])
+            if isinstance(staged, HostMappedArray):
+                staged.numpy()[...] = obj
+            else:
+                staged.copy_from_host(obj)
+            b.ptr_cell.value = staged.ptr
             if b.writable:
                 copy_back.append((b.name, staged))
-            return arg.size, None
-        raise _arg_error(
-            f"buffer '{b.name}' needs an array of {b.decl.elem}, but got {type(arg).__name__}",
-            "pass a numpy array, a vyre DeviceArray, or a CuPy/PyTorch/Numba device array",
-            "V402",
-        )
-
-    def _bind_cai(self, b: _BufferBinding, arg: Any, cai: dict[str, Any]) -> int:
-        dtype = np.dtype(cai["typestr"])
-        if dtype != b.dtype:
-            raise self._dtype_error(b, dtype)
-        shape = tuple(cai["shape"])
-        n = 1
-        for d in shape:
-            n *= d
-        strides = cai.get("strides")
-        if strides is not None and n > 1 and tuple(strides) != _c_strides(shape, dtype.itemsize):
+            return None
+        if b.host and info.kind != "vyre.host_mapped":
             raise _arg_error(
-                f"buffer '{b.name}' needs a contiguous array, but got one with strides {tuple(strides)}",
-                "pass a contiguous array (e.g. x.contiguous() in PyTorch, cupy.ascontiguousarray(x))",
-                "V405",
+                f"buffer '{b.name}' is host-mapped (declared `host`), but got a device array "
+                f"({type(obj).__name__})",
+                f"pass a numpy array or a vyre HostMappedArray (vyre.backends.ptx.host_mapped) "
+                f"for '{b.name}'",
+                "V403",
             )
-        address, readonly = cai["data"]
-        if readonly and b.writable:
-            raise _arg_error(
-                f"buffer '{b.name}' is written by the kernel, but got a read-only array",
-                "pass a writable array",
-                "V405",
-            )
-        if n > _MAX_ELEMENTS:
-            raise _too_big(b.name, n)
-        b.ptr_cell.value = address or 0
-        return n
-
-    def _dtype_error(self, b: _BufferBinding, got: np.dtype) -> ArgumentError:
-        return _arg_error(
-            f"buffer '{b.name}' has element type {b.decl.elem} ({b.dtype}), but got an array of {got}",
-            f"convert the array first, e.g. x.astype(np.{b.dtype.name})",
-            "V402",
-        )
-
-    def _check_names(self, args: dict[str, Any]) -> None:
-        unknown = sorted(set(args) - self._names)
-        if unknown:
-            raise _arg_error(
-                f"kernel '{self.kernel.name}' has no argument named {', '.join(map(repr, unknown))}",
-                f"its arguments are: {', '.join(sorted(self._names))}",
-                "V401",
-            )
-        for p in self.kernel.params:
-            if p.name not in args:
+        if info.kind == "cuda_array_interface":
+            address, readonly = obj.__cuda_array_interface__["data"]
+            if readonly and b.writable:
                 raise _arg_error(
-                    f"missing param '{p.name}' ({p.type})",
-                    f"pass {p.name}=<{p.type} value>",
-                    "V401",
+                    f"buffer '{b.name}' is written by the kernel, but got a read-only array",
+                    "pass a writable array",
+                    "V403",
                 )
-
-
-def launch_grid(grid: int | tuple[int, ...] | None, largest: int, workgroup_x: int) -> tuple[int, int, int]:
-    """The (x, y, z) workgroup count of a call: ``grid`` checked and padded, or the default.
-
-    The default covers the largest buffer: ``(ceil(largest / workgroup_x), 1, 1)``, at least 1.
-    """
-    if grid is None:
-        return max(1, -(-largest // workgroup_x)), 1, 1
-    dims = (grid,) if isinstance(grid, (int, np.integer)) else tuple(grid)
-    if not 1 <= len(dims) <= 3 or not all(
-        isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in dims
-    ):
-        raise _arg_error(
-            f"grid must be an int or a tuple of 1 to 3 ints, but got {grid!r}",
-            "pass grid=n or grid=(x, y, z), or leave it out for the default grid",
-            "V406",
-        )
-    full = tuple(int(d) for d in dims) + (1,) * (3 - len(dims))
-    for axis, (d, limit) in enumerate(zip(full, _MAX_GRID, strict=True)):
-        if not 0 <= d <= limit:
-            raise _arg_error(
-                f"grid size {d} on axis {'xyz'[axis]} is outside 0..{limit}",
-                "use fewer workgroups on that axis (or loop inside the kernel)",
-                "V406",
-            )
-    return full  # type: ignore[return-value]
-
-
-def _address(arr: DeviceArray | HostMappedArray) -> int:
-    return arr.device_ptr if isinstance(arr, HostMappedArray) else arr.ptr
+            b.ptr_cell.value = address or 0
+            return obj
+        b.ptr_cell.value = obj.ptr  # DeviceArray or HostMappedArray (ptr: the device address)
+        return obj
 
 
 def _zero(arr: DeviceArray | HostMappedArray) -> None:
@@ -312,54 +321,6 @@ def _zero(arr: DeviceArray | HostMappedArray) -> None:
         drv.call("cuMemsetD8", arr.ptr, 0, arr.nbytes)
 
 
-def _c_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
-    strides = []
-    step = itemsize
-    for d in reversed(shape):
-        strides.append(step)
-        step *= d
-    return tuple(reversed(strides))
-
-
-def _too_big(name: str, n: int) -> ArgumentError:
-    return _arg_error(
-        f"buffer '{name}' has {n} elements, more than the 2^32 - 1 a buffer may hold",
-        "split the work into several calls",
-        "V403",
-    )
-
-
-def param_value(name: str, ty: ScalarType, value: Any) -> bool | int | float:
-    """Check a param's Python value against its type and range; the value to store."""
-    if ty is ScalarType.BOOL:
-        if isinstance(value, (bool, np.bool_)):
-            return int(value)
-    elif ty.is_int:
-        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-            v = int(value)
-            if ty.min <= v <= ty.max:
-                return v
-            raise _arg_error(
-                f"param '{name}' is {ty} (range {ty.min}..{ty.max}), but got {v}",
-                f"pass a value in {ty.min}..{ty.max}",
-                "V407",
-            )
-    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
-        v = float(value)
-        if abs(v) <= ty.max or v != v or abs(v) == float("inf"):
-            return v
-        raise _arg_error(
-            f"param '{name}' is {ty}, but {v!r} is too large for it (it would become infinity)",
-            f"pass a value in {ty.min:g}..{ty.max:g}, or pass float('inf') explicitly",
-            "V407",
-        )
-    raise _arg_error(
-        f"param '{name}' is {ty}, but got {type(value).__name__} {value!r}",
-        f"pass a Python {'bool' if ty is ScalarType.BOOL else 'int' if ty.is_int else 'float'} for '{name}'",
-        "V407",
-    )
-
-
 def slots_for(kernel: Kernel, order: Sequence[tuple[str, str]]) -> list[Slot]:
     """Slots from an ABI given as (kind, name) pairs; param types are looked up in ``kernel``."""
     out = []
@@ -367,3 +328,4 @@ def slots_for(kernel: Kernel, order: Sequence[tuple[str, str]]) -> list[Slot]:
         decl = kernel.decl(name)
         out.append(Slot(kind, name, decl.type if isinstance(decl, Param) else None))
     return out
+

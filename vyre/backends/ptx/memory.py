@@ -149,7 +149,7 @@ class HostMappedArray:
     kernels use.
     """
 
-    __slots__ = ("host_ptr", "device_ptr", "shape", "dtype", "nbytes", "size", "_view",
+    __slots__ = ("host_ptr", "device_ptr", "ptr", "shape", "dtype", "nbytes", "size", "_view",
                  "_finalizer", "__weakref__")
 
     def __init__(self, shape: int | Shape, dtype: Any) -> None:
@@ -164,6 +164,7 @@ class HostMappedArray:
         self.host_ptr = int(drv.call("cuMemHostAlloc", max(self.nbytes, 1), flags))
         self._finalizer = weakref.finalize(self, _free_host, self.host_ptr)
         self.device_ptr = int(drv.call("cuMemHostGetDevicePointer", self.host_ptr, 0))
+        self.ptr = self.device_ptr  # the address kernels use, as for DeviceArray
         raw = (ctypes.c_char * max(self.nbytes, 1)).from_address(self.host_ptr)
         self._view = np.frombuffer(raw, dtype=self.dtype, count=self.size).reshape(self.shape)
 

@@ -9,7 +9,6 @@ twice in a process shares one module.
 
 from __future__ import annotations
 
-import ctypes
 import threading
 from typing import Any
 
@@ -31,12 +30,14 @@ class _JitLogs:
 
     def __init__(self, extra: list[tuple[Any, Any]] | None = None) -> None:
         opt = drv.driver().CUjit_option
-        self.info = ctypes.create_string_buffer(_LOG_BYTES)
-        self.errors = ctypes.create_string_buffer(_LOG_BYTES)
+        # cuda-python passes a bytes object's own storage as the char* buffer, so the driver
+        # writes the log into these objects; they must stay referenced until the call returns.
+        self.info = bytes(_LOG_BYTES)
+        self.errors = bytes(_LOG_BYTES)
         pairs = [
-            (opt.CU_JIT_INFO_LOG_BUFFER, ctypes.addressof(self.info)),
+            (opt.CU_JIT_INFO_LOG_BUFFER, self.info),
             (opt.CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES, _LOG_BYTES),
-            (opt.CU_JIT_ERROR_LOG_BUFFER, ctypes.addressof(self.errors)),
+            (opt.CU_JIT_ERROR_LOG_BUFFER, self.errors),
             (opt.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, _LOG_BYTES),
             *(extra or []),
         ]
@@ -44,8 +45,8 @@ class _JitLogs:
         self.values = [v for _, v in pairs]
 
     def text(self) -> str:
-        err = self.errors.value.decode(errors="replace").strip()
-        info = self.info.value.decode(errors="replace").strip()
+        err = self.errors.split(b"\0", 1)[0].decode(errors="replace").strip()
+        info = self.info.split(b"\0", 1)[0].decode(errors="replace").strip()
         return "\n".join(part for part in (err, info) if part) or "(the JIT log is empty)"
 
 
