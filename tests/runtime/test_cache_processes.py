@@ -107,3 +107,23 @@ def test_vyre_cache_off_in_a_new_process(tmp_path: Path, value: str) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["2"]
     assert not (tmp_path / "c").exists()
+
+
+def _forked_child_check(cache: PipelineCache, backend: FakeBackend) -> None:
+    # The parent's loaded executables are not inherited; the shared disk entry is.
+    if cache.stats().memory_entries != 0:
+        os._exit(4)
+    cache.get_or_compile(scale_kernel(), backend, OPTS)
+    stats = cache.stats()
+    os._exit(0 if (stats.disk_hits, backend.builds) == (1, 1) else 5)
+
+
+def test_a_forked_child_drops_loaded_executables_but_keeps_the_disk(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    cache = PipelineCache(tmp_path)
+    cache.get_or_compile(scale_kernel(), backend, OPTS)
+    proc = multiprocessing.get_context("fork").Process(target=_forked_child_check, args=(cache, backend))
+    proc.start()
+    proc.join(30)
+    assert proc.exitcode == 0
+    assert cache.stats().memory_entries == 1  # the parent keeps its own

@@ -123,6 +123,39 @@ def test_garbage_file_on_disk_is_rebuilt(tmp_path: Path) -> None:
     _recompiles_after(tmp_path, lambda p: p.write_bytes(os.urandom(500)))
 
 
+def test_huge_garbage_file_is_rebuilt(tmp_path: Path) -> None:
+    _recompiles_after(tmp_path, lambda p: p.write_bytes(b"\x00" * (2 << 20)))
+
+
+def test_file_larger_than_the_cache_bound_is_corrupt_without_reading_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    disk = DiskCache(tmp_path, max_bytes=1000)
+    disk.put(KEY, b"x" * 10)
+    with open(disk.path(KEY), "ab") as f:
+        f.truncate(3 << 20)  # a sparse 3 MiB file
+
+    class NoRead:
+        def __init__(self, f):  # type: ignore[no-untyped-def]
+            self.f = f
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            return self
+
+        def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+            self.f.close()
+
+        def fileno(self) -> int:
+            return self.f.fileno()
+
+        def read(self, *a):  # type: ignore[no-untyped-def]
+            raise AssertionError("the oversized file was read")
+
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda *a, **k: NoRead(real_open(*a, **k)))
+    assert disk.get(KEY) is None
+    monkeypatch.undo()
+    assert disk.corrupt == 1 and not disk.path(KEY).exists()
+
+
 def test_entry_written_by_another_format_version_is_rebuilt(tmp_path: Path) -> None:
     bump = disk_cache.ENTRY_VERSION + 1
     _recompiles_after(tmp_path, lambda p: p.write_bytes(_rewrite_header(p.read_bytes(), version=bump)))

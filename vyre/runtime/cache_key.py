@@ -8,6 +8,7 @@ the cache is validated and resolved, and the wire format has no spans or comment
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 
@@ -25,6 +26,14 @@ KEY_BYTES = 32  # a blake3 digest; hex keys are twice as long
 # Entries go away with their kernel (weakref callback), so the memo never pins programs.
 _memo: dict[int, tuple[weakref.ref, bytes]] = {}
 _memo_lock = threading.Lock()
+
+
+def _reset_lock_after_fork() -> None:
+    global _memo_lock
+    _memo_lock = threading.Lock()  # another thread may have held it at the fork
+
+
+os.register_at_fork(after_in_child=_reset_lock_after_fork)
 
 
 def kernel_bytes(kernel: Kernel) -> bytes:

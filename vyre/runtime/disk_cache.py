@@ -96,7 +96,12 @@ class DiskCache:
         path = self.path(key)
         try:
             with open(path, "rb") as f:
-                data = f.read()
+                # Something far larger than the whole cache may hold is not an entry: don't
+                # read gigabytes of garbage to find that out.
+                if os.fstat(f.fileno()).st_size > max(self.max_bytes, 1 << 20) + HEADER_BYTES + FOOTER_BYTES:
+                    data = b""
+                else:
+                    data = f.read()
         except OSError:
             with self._lock:
                 self.misses += 1

@@ -22,6 +22,7 @@ import os
 import tempfile
 import threading
 import warnings
+import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,19 @@ class PipelineCache:
         # One lock per key being compiled, so threads asking for the same program wait for
         # the first compile instead of repeating it.
         self._inflight: dict[str, threading.Lock] = {}
+        _live_caches.add(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: drop loaded executables and any lock another thread held.
+
+        Executables may hold driver state (a CUDA context) that does not survive fork; the
+        disk layer is shared and stays.
+        """
+        self.memory = MemoryCache(self.memory.max_entries, self.memory.max_bytes)
+        self._lock = threading.Lock()
+        self._inflight = {}
+        if self.disk is not None:
+            self.disk._lock = threading.Lock()
 
     @property
     def directory(self) -> Path | None:
@@ -180,6 +194,19 @@ class PipelineCache:
         """Empty both layers; returns the number of disk entries deleted."""
         self.memory.clear()
         return self.disk.clear() if self.disk is not None else 0
+
+
+_live_caches: weakref.WeakSet[PipelineCache] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    global _registry_lock
+    _registry_lock = threading.Lock()
+    for cache in list(_live_caches):
+        cache._after_fork()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _compile(kernel: Kernel, backend: Backend, options: CompileOptions, cache: PipelineCache | None = None) -> Executable:
