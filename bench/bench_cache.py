@@ -139,6 +139,15 @@ def bench_backend(backend_name: str, program: str | None, procs: int, reps: int)
     disk_med = statistics.median(disk)
     mem_med = statistics.median(same)
     return {
+        "method": {
+            "cold_compile": "compile_cached(cache=None) repeated in this process: build + load",
+            "cold_compile_new_process": "the first compile_cached(cache=None) of a fresh process, after import and parsing",
+            "disk_hit_new_process": "PipelineCache(dir) + the first compile_cached of a fresh process whose cache "
+                                    "directory holds the entry, up to a loaded Executable; after import and parsing",
+            "memory_hit_same_kernel": "compile_cached again with the same Kernel object",
+            "memory_hit_equal_kernel": "compile_cached with an equal Kernel parsed again (its key is recomputed)",
+            "statistics": "microseconds; median, p10, p90, min over n samples",
+        },
         "backend": backend_name,
         "target": backend.target(options),
         "program": program,
@@ -175,7 +184,10 @@ def _machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"host": platform.node(), "system": platform.platform(), "cpu": cpu, "cores": os.cpu_count()}
+    # Other work on the machine skews every timing here; record how busy it was.
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"host": platform.node(), "system": platform.platform(), "cpu": cpu,
+            "cores": os.cpu_count(), "load_average_1_5_15_min": load}
 
 
 def main() -> None:
