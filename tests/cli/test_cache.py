@@ -40,3 +40,20 @@ def test_unknown_action_is_a_usage_error(vyre_cli):
     result = vyre_cli("cache", "purge")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_unusable_directory_is_an_error(vyre_cli, tmp_path):
+    taken = tmp_path / "a-file"
+    taken.write_text("not a directory")
+    result = vyre_cli("cache", "stats", env={"VYRE_CACHE_DIR": str(taken)})
+    assert result.returncode == 1
+    assert "error[V601]" in result.stderr
+    assert "Fix:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_stats_says_when_caching_is_off(vyre_cli, cache_dir):
+    result = vyre_cli("cache", "stats", env={"VYRE_CACHE": "0"})
+    assert result.returncode == 0, result.stderr
+    assert f"directory: {cache_dir}" in result.stdout
+    assert "caching: off" in result.stdout

@@ -48,7 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``vyre`` command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
-    warnings.formatwarning = _format_warning
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -58,11 +57,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    return guarded(lambda: args.func(args))
+    # Warnings reach users of the command line (e.g. an unusable cache directory): one plain
+    # line each, not Python's file:line report. Restored after, for callers of main().
+    previous = warnings.formatwarning
+    warnings.formatwarning = _format_warning
+    try:
+        return guarded(lambda: args.func(args))
+    finally:
+        warnings.formatwarning = previous
 
 
-def _format_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001
-    # Warnings reach users of the command line (e.g. an unusable cache directory): one
-    # plain line, not Python's file:line report.
+def _format_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None
+) -> str:
     text = str(message).removeprefix("vyre: ")
     return f"vyre: warning: {text}\n"

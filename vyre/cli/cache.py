@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from vyre.cli.report import EXIT_OK
-from vyre.runtime.pipeline_cache import PipelineCache
+
+if TYPE_CHECKING:
+    from vyre.runtime.pipeline_cache import PipelineCache
 
 HELP = "show, locate or empty the compile cache"
 DESCRIPTION = """\
 The compile cache keeps compiled kernels on disk, so running the same program again skips
 compilation. Its directory is $VYRE_CACHE_DIR when set, else $XDG_CACHE_HOME/vyre or
-~/.cache/vyre; VYRE_CACHE=0 turns it off.
+~/.cache/vyre; VYRE_CACHE=0 turns caching off.
   stats  print the directory, the number of entries and their total size
   clear  delete every entry
   path   print the directory"""
-
-DISABLED = "the compile cache is disabled (VYRE_CACHE=0) or has no usable directory"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,32 +32,41 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vyre.runtime.pipeline_cache import default_cache
-
-    ACTIONS[args.action](default_cache())
+    ACTIONS[args.action]()
     return EXIT_OK
 
 
-def _stats(cache: PipelineCache) -> None:
-    if cache.directory is None:
-        print(DISABLED)
-        return
+def _open() -> PipelineCache:
+    """The default cache's directory, opened directly: an unusable one is an error (V601) here."""
+    from vyre.runtime.pipeline_cache import PipelineCache, default_directory
+
+    return PipelineCache(default_directory(), memory_entries=0)
+
+
+def _stats() -> None:
+    cache = _open()
     stats = cache.stats()
     print(f"directory: {cache.directory}")
     print(f"entries: {stats.disk_entries}")
     print(f"size: {_bytes(stats.disk_bytes)}")
+    if _switched_off():
+        print("caching: off (VYRE_CACHE=0): nothing new is stored")
 
 
-def _clear(cache: PipelineCache) -> None:
-    if cache.directory is None:
-        print(DISABLED)
-        return
+def _clear() -> None:
+    cache = _open()
     removed = cache.clear()
     print(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {cache.directory}")
 
 
-def _path(cache: PipelineCache) -> None:
-    print(cache.directory if cache.directory is not None else DISABLED)
+def _path() -> None:
+    from vyre.runtime.pipeline_cache import default_directory
+
+    print(default_directory())
+
+
+def _switched_off() -> bool:
+    return os.environ.get("VYRE_CACHE", "1").strip().lower() in ("0", "false", "off", "no")
 
 
 def _bytes(count: int) -> str:
@@ -68,4 +79,4 @@ def _bytes(count: int) -> str:
     return f"{count} bytes" if unit == "bytes" else f"{count} bytes ({size:.1f} {unit})"
 
 
-ACTIONS: dict[str, Callable[[PipelineCache], None]] = {"stats": _stats, "clear": _clear, "path": _path}
+ACTIONS: dict[str, Callable[[], None]] = {"stats": _stats, "clear": _clear, "path": _path}
