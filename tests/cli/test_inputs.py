@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -51,16 +53,18 @@ def test_values_override_defaults():
 @pytest.mark.parametrize(
     ("text", "type_", "value"),
     [("true", T.BOOL, True), ("0", T.BOOL, False), ("1_000", T.U32, 1000),
-     ("-0x10", T.I32, -16), ("inf", T.F32, float("inf")), ("1e-3", T.F64, 1e-3)],
+     ("-0x10", T.I32, -16), ("010", T.U32, 10), ("-nan", T.F32, None), ("inf", T.F32, float("inf")), ("1e-3", T.F64, 1e-3)],
 )
 def test_parse_scalar(text, type_, value):
-    assert inputs.parse_scalar(text, type_, "p") == value
+    parsed = inputs.parse_scalar(text, type_, "p")
+    assert parsed == value or (value is None and math.isnan(parsed))
 
 
 @pytest.mark.parametrize(
     ("text", "type_", "code"),
     [("2.5", T.I32, "V721"), ("yes", T.BOOL, "V721"), ("4294967296", T.U32, "V722"),
-     ("-1", T.U64, "V722"), ("", T.F32, "V721")],
+     ("-1", T.U64, "V722"), ("", T.F32, "V721"), ("1e39", T.F32, "V722"),
+     ("-1e309", T.F64, "V722")],
 )
 def test_parse_scalar_rejects(text, type_, code):
     with pytest.raises(ArgumentError) as info:

@@ -137,10 +137,7 @@ def parse_scalar(text: str, type_: ScalarType, name: str) -> bool | int | float:
     if type_ is ScalarType.BOOL:
         value = BOOL_WORDS.get(text.lower())
     elif type_.is_int:
-        try:
-            value = int(text.replace("_", ""), 0)
-        except ValueError:
-            value = None
+        value = _parse_int(text.replace("_", ""))
         if value is not None and not type_.min <= value <= type_.max:
             raise ArgumentError(
                 f"{value} is out of range for '{name}' of type {type_} "
@@ -149,15 +146,38 @@ def parse_scalar(text: str, type_: ScalarType, name: str) -> bool | int | float:
                 fix=f"give a value between {type_.min} and {type_.max}",
             )
     else:
-        try:
-            value = float(text)
-        except ValueError:
-            value = None
+        value = _parse_float(text, type_, name)
     if value is None:
         raise ArgumentError(
             f"'{text}' is not a {type_} value, as '{name}' needs",
             code="V721",
             fix=f"give a {type_} value such as {_example(type_)}, or a .npy file for a buffer",
+        )
+    return value
+
+
+def _parse_int(text: str) -> int | None:
+    for base in (10, 0):  # decimal first, so 010 is ten; then 0x / 0o / 0b prefixes
+        try:
+            return int(text, base)
+        except ValueError:
+            pass
+    return None
+
+
+def _parse_float(text: str, type_: ScalarType, name: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    # A finite spelling that overflows (1e39 for f32, 1e309 for any float) is a mistake;
+    # infinity and NaN must be asked for by name.
+    by_name = any(word in text.lower() for word in ("inf", "nan"))
+    if not by_name and not abs(value) <= type_.max:
+        raise ArgumentError(
+            f"{text} is out of range for '{name}' of type {type_}: it overflows to infinity",
+            code="V722",
+            fix=f"give a value within ±{type_.max:.6g}, or write inf if infinity is meant",
         )
     return value
 
