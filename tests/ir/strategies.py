@@ -1,5 +1,7 @@
 """Hypothesis strategies for syntactically valid VIR0 IR.
 
+Strategies are built once and cached (building them is slow for hypothesis).
+
 ``modules()`` generates any well-formed AST that the VIR0 text syntax can express: every
 node kind, every operator, literal and ordering, nested blocks and ``else if`` chains.  The
 programs are not type-correct (names are not resolved, operand types do not match); use
@@ -8,6 +10,8 @@ the wire format) import ``modules()``, ``kernels()``, ``exprs()`` and ``stmts()`
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from hypothesis import strategies as st
 
@@ -85,11 +89,13 @@ NAME_POOL = (
 )
 
 
+@cache
 def names() -> st.SearchStrategy[str]:
     """Identifiers that are not reserved words."""
     return st.sampled_from(NAME_POOL)
 
 
+@cache
 def lits() -> st.SearchStrategy[Lit]:
     """Literals of every kind; values may be out of range for their type (that is V230)."""
     ints = st.one_of(
@@ -107,6 +113,7 @@ def lits() -> st.SearchStrategy[Lit]:
     )
 
 
+@cache
 def _leaves() -> st.SearchStrategy:
     return st.one_of(
         lits(),
@@ -117,11 +124,17 @@ def _leaves() -> st.SearchStrategy:
 
 
 def _calls(children: st.SearchStrategy) -> st.SearchStrategy[Call]:
-    return st.sampled_from(list(Builtin)).flatmap(
-        lambda fn: st.builds(Call, st.just(fn), st.tuples(*[children] * fn.arity))
+    # One branch per arity instead of flatmap, which is slow to draw from.
+    by_arity: dict[int, list[Builtin]] = {}
+    for b in Builtin:
+        by_arity.setdefault(b.arity, []).append(b)
+    return st.one_of(
+        st.builds(Call, st.sampled_from(fns), st.tuples(*[children] * n))
+        for n, fns in sorted(by_arity.items())
     )
 
 
+@cache
 def exprs(max_leaves: int = 12) -> st.SearchStrategy:
     """Pure expressions (no atomics) of bounded size."""
     return st.recursive(
@@ -138,20 +151,20 @@ def exprs(max_leaves: int = 12) -> st.SearchStrategy:
     )
 
 
+@cache
 def atomics() -> st.SearchStrategy[Atomic]:
     small = exprs(max_leaves=4)
-    return st.sampled_from(list(AtomicOp)).flatmap(
-        lambda op: st.builds(
-            Atomic,
-            st.just(op),
-            names(),
-            small,
-            st.tuples(*[small] * op.nargs),
-            st.sampled_from(list(MemOrder)),
-        )
+    by_nargs: dict[int, list[AtomicOp]] = {}
+    for op in AtomicOp:
+        by_nargs.setdefault(op.nargs, []).append(op)
+    return st.one_of(
+        st.builds(Atomic, st.sampled_from(ops), names(), small, st.tuples(*[small] * n),
+                  st.sampled_from(list(MemOrder)))
+        for n, ops in sorted(by_nargs.items())
     )
 
 
+@cache
 def _init() -> st.SearchStrategy:
     return st.one_of(exprs(), atomics())
 
@@ -160,6 +173,7 @@ def _opt_type() -> st.SearchStrategy[ScalarType | None]:
     return st.sampled_from([None, *ScalarType])
 
 
+@cache
 def _simple_stmts() -> st.SearchStrategy:
     e = exprs(max_leaves=8)
     return st.one_of(
@@ -194,11 +208,13 @@ def _compound(stmt: st.SearchStrategy) -> st.SearchStrategy:
     )
 
 
+@cache
 def stmts() -> st.SearchStrategy:
     """Any statement, with nested blocks of bounded depth."""
     return st.recursive(_simple_stmts(), _compound, max_leaves=6)
 
 
+@cache
 def decls() -> st.SearchStrategy:
     size = st.integers(0, 2**33)
     return st.one_of(
@@ -215,6 +231,7 @@ def decls() -> st.SearchStrategy:
     )
 
 
+@cache
 def kernels() -> st.SearchStrategy[Kernel]:
     return st.builds(
         Kernel,
@@ -225,6 +242,7 @@ def kernels() -> st.SearchStrategy[Kernel]:
     )
 
 
+@cache
 def modules() -> st.SearchStrategy[Module]:
     """Modules of one or two kernels (names not necessarily distinct)."""
     return st.builds(Module, st.lists(kernels(), min_size=1, max_size=2).map(tuple))

@@ -70,9 +70,8 @@ class _Formatter:
         return any(not self.src[i - 1].strip() for i in range(a + 1, b))
 
     def _same_code(self, tok, text: str) -> bool:
-        """Whether the code before ``tok`` on its source line is ``text`` up to spacing."""
-        code = self.src[tok.line - 1][: tok.column - 1]
-        return "".join(code.split()) == "".join(text.split())
+        """Whether the code before ``tok`` on its source line is already ``text``."""
+        return self.src[tok.line - 1][: tok.column - 1].strip() == text
 
     def _is_trailing(self, tok) -> bool:
         return bool(self.src[tok.line - 1][: tok.column - 1].strip())
