@@ -45,3 +45,22 @@ def write(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return _write
+
+
+@pytest.fixture
+def vyre_main(tmp_path: Path, cache_dir: Path, monkeypatch, capsys) -> Runner:
+    """Run ``vyre.cli.main(ARGS)`` in this process, in ``tmp_path``: the fast way for tests
+    of many small error cases, which cannot reach the compile cache anyway."""
+    from vyre import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VYRE_CACHE_DIR", str(cache_dir))
+    monkeypatch.delenv("VYRE_DEBUG", raising=False)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["vyre", *args], code, out, err)
+
+    return run

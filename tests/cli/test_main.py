@@ -34,8 +34,8 @@ def test_help_lists_commands_and_exit_codes(vyre_cli):
 
 
 @pytest.mark.parametrize("command", ["check", "fmt", "compile", "run", "cache"])
-def test_each_command_has_help(vyre_cli, command):
-    result = vyre_cli(command, "--help")
+def test_each_command_has_help(vyre_main, command):
+    result = vyre_main(command, "--help")
     assert result.returncode == 0
     assert f"usage: vyre {command}" in result.stdout
 

@@ -128,12 +128,12 @@ def test_saxpy_example_runs_out_of_the_box(vyre_cli):
         (["--in", "x=matrix.npy"], "V722", 1, "shape (4, 4)"),
     ],
 )
-def test_bad_inputs(vyre_cli, write, tmp_path, args, code, status, words):
+def test_bad_inputs(vyre_main, write, tmp_path, args, code, status, words):
     write("saxpy.vir", SAXPY)
     (tmp_path / "garbage.npy").write_bytes(b"this is not numpy")
     np.save(tmp_path / "f64.npy", np.ones(8))
     np.save(tmp_path / "matrix.npy", np.ones((4, 4), np.float32))
-    result = vyre_cli("run", "saxpy.vir", "--backend", "cpu_ref", *args)
+    result = vyre_main("run", "saxpy.vir", "--backend", "cpu_ref", *args)
     assert result.returncode == status, result.stderr
     no_traceback(result)
     assert f"error[{code}]" in result.stderr
@@ -142,18 +142,18 @@ def test_bad_inputs(vyre_cli, write, tmp_path, args, code, status, words):
     assert result.stdout == ""  # nothing ran
 
 
-def test_static_size_mismatch(vyre_cli, write, tmp_path):
+def test_static_size_mismatch(vyre_main, write, tmp_path):
     write("fill.vir", FILL)
     np.save(tmp_path / "ring.npy", np.ones(5, np.uint32))
-    result = vyre_cli("run", "fill.vir", "--backend", "cpu_ref", "--in", "ring=ring.npy")
+    result = vyre_main("run", "fill.vir", "--backend", "cpu_ref", "--in", "ring=ring.npy")
     assert result.returncode == 1
     assert "error[V722]" in result.stderr
     assert "static size of 16" in result.stderr
 
 
-def test_out_of_range_param(vyre_cli, write):
+def test_out_of_range_param(vyre_main, write):
     write("fill.vir", FILL)
-    result = vyre_cli("run", "fill.vir", "--backend", "cpu_ref", "--in", "n=-1")
+    result = vyre_main("run", "fill.vir", "--backend", "cpu_ref", "--in", "n=-1")
     assert result.returncode == 1
     assert "out of range" in result.stderr
     no_traceback(result)
