@@ -8,7 +8,6 @@ One walk over a kernel body (``check_rules``) reports, through a callback:
   V229 atomic operations the element type does not support, V245 orderings LLVM rejects;
 * V240/V241 writes to ``read`` and reads from ``write`` buffers;
 * V242 constant indexes (a literal, or a ``let`` bound to one) outside a static size;
-* V299 nodes that only hand-built IR can get wrong (a thread id axis outside 0..2).
 
 Names and types are the typechecker's job (``vyre.ir.typecheck``); unknown names are
 skipped here so each problem is reported once.
@@ -43,7 +42,6 @@ from vyre.ir.nodes import (
     Shared,
     Stmt,
     Store,
-    ThreadId,
     Unary,
     VarDecl,
     While,
@@ -173,9 +171,6 @@ class _Rules:
     def expr(self, e: Expr, top: bool) -> None:
         for i, x in enumerate(walk_expr(e)):
             match x:
-                case ThreadId(kind=kind, axis=axis) if axis not in (0, 1, 2):
-                    self.error("V299", f"{kind.value} has no axis {axis}; the axes are 0 (x), 1 (y) and 2 (z)",
-                               f"use {kind.value}.x, {kind.value}.y or {kind.value}.z", x)
                 case Load(buffer=b, index=idx):
                     self.access(b, x, write=False, read=True, what="a load")
                     self.bounds(b, idx)

@@ -6,7 +6,8 @@ raises one ValidationError listing them all.  The rules live in small modules:
 * here: the module and declarations (kernels, names, workgroup size, buffer and shared sizes);
 * ``vyre.ir.typecheck``: names, scoping and types, including literal ranges;
 * ``vyre.ir.rules``: control flow, atomics placement, buffer access modes, constant bounds;
-* ``vyre.ir.uniformity``: barriers in uniform control flow.
+* ``vyre.ir.uniformity``: barriers in uniform control flow;
+* ``vyre.ir.shape``: field types of hand-built nodes (checked first).
 
 ``CODES`` is the table of validation codes; docs/errors.md explains each with an example.
 """
@@ -31,6 +32,7 @@ from vyre.ir.nodes import (
 )
 from vyre.ir.ops import AXES, IdKind, MemOrder, ScalarType, Scope
 from vyre.ir.rules import check_rules
+from vyre.ir.shape import check_shape
 from vyre.ir.typecheck import Typer
 from vyre.ir.uniformity import check_uniformity
 from vyre.source import Span
@@ -114,16 +116,26 @@ class _Collector:
 def check(module: Module) -> list[Diagnostic]:
     """Every problem in ``module``, sorted by source position (position-less ones last)."""
     report = _Collector()
+    if not isinstance(module, Module) or not isinstance(module.kernels, tuple):
+        report("V299", f"expected a Module holding a tuple of kernels, but got {module!r:.80}",
+               "wrap kernels as Module((kernel, ...))", getattr(module, "span", None))
+        return report.diagnostics
     if not module.kernels:
         report("V207", "the module defines no kernels", "add one: `kernel main workgroup(64) { ... }`",
                module.span)
     seen: dict[str, Kernel] = {}
     for k in module.kernels:
+        if not check_shape(k, report):
+            continue  # the semantic passes assume well-shaped nodes
         if k.name in seen:
             report("V201", f"a kernel named '{k.name}' is already defined{_line(seen[k.name])}",
                    "rename one of the kernels", k.span)
         seen.setdefault(k.name, k)
-        _check_kernel(k, report)
+        try:
+            _check_kernel(k, report)
+        except RecursionError:
+            report("V299", f"kernel '{k.name}' nests expressions or blocks too deeply to check",
+                   "split deeply nested expressions with `let` bindings", k.span)
     return _ordered(report.diagnostics)
 
 
