@@ -59,7 +59,17 @@ def main() -> None:
     def run_torch() -> None:
         y.add_(x, alpha=a)
 
-    contenders = {"vyre": run_vyre, "torch": run_torch}
+    # The same computation with four elements per invocation (bench/kernels/saxpy_x4.vir).
+    exe4 = vyre.compile(vyre.load(ROOT / "bench" / "kernels" / "saxpy_x4.vir"), backend="ptx", cache=None)
+    y4 = y0.clone()
+    grid4 = -(-n // 1024)
+    exe4(grid=grid4, a=a, x=x, y=y4)
+    res["vyre_x4_exact_vs_numpy_f32"] = bool(np.array_equal(y4.cpu().numpy(), ref))
+
+    def run_vyre_x4() -> None:
+        exe4.enqueue(grid=grid4, a=a, x=dx, y=dy)
+
+    contenders = {"vyre": run_vyre, "vyre_x4": run_vyre_x4, "torch": run_torch}
     try:
         import cupy as cp
 
@@ -97,11 +107,13 @@ def main() -> None:
         table[name] = {"ms": ms, "ms_runs": ts, "TB_per_s": moved / (ms * 1e-3) / 1e12}
     res["results"] = table
     res["vyre_over_torch_bandwidth"] = table["vyre"]["TB_per_s"] / table["torch"]["TB_per_s"]
+    res["vyre_x4_over_torch_bandwidth"] = table["vyre_x4"]["TB_per_s"] / table["torch"]["TB_per_s"]
     path = write_result("saxpy", res)
     print(f"wrote {path}")
     for name, r in table.items():
         print(f"{name:14s} {r['ms']:.4f} ms  {r['TB_per_s']:.3f} TB/s  runs={[round(t, 4) for t in r['ms_runs']]}")
     print(f"vyre/torch bandwidth ratio: {res['vyre_over_torch_bandwidth']:.3f}; exact: {res['vyre_exact_vs_numpy_f32']}")
+    print(f"vyre_x4/torch bandwidth ratio: {res['vyre_x4_over_torch_bandwidth']:.3f}; exact: {res['vyre_x4_exact_vs_numpy_f32']}")
 
 
 if __name__ == "__main__":

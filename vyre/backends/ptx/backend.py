@@ -32,12 +32,19 @@ class PtxBackend(Backend):
         return context.current().arch
 
     def build(self, kernel: Kernel, options: CompileOptions) -> bytes:
-        """PTX from vyre.lower, linked to a cubin when a GPU is present (else the PTX text)."""
+        """PTX from vyre.lower, linked to a cubin for the present GPU when it is the target.
+
+        The artifact is PTX text instead when no GPU is present, when ``options.arch`` names
+        another architecture (PTX for an older arch still runs on newer GPUs, through the
+        driver's JIT), or when ``VYRE_PTX_ARTIFACT=ptx``.
+        """
         arch = self.target(options)
         ptx = lower_to_ptx(kernel, arch, options)
         if os.environ.get(_ARTIFACT_ENV) == "ptx" or context.unavailable_reason() is not None:
             return ptx
-        return module.link_ptx(ptx, arch)
+        if arch != context.current().arch:
+            return ptx
+        return module.link_ptx(ptx)
 
     def load(self, artifact: bytes, kernel: Kernel, options: CompileOptions) -> PtxExecutable:
         """Load the cubin (or PTX) and bind the kernel's ABI; functions are cached per module."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from vyre.backends.ptx import driver as drv
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered: current() -> _open() -> unavailable_reason()
 _tls = threading.local()
 _device: Device | None = None
 _probe: str | None | bool = False  # False: not probed yet; None: fine; str: why not
