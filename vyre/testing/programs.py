@@ -77,7 +77,7 @@ from vyre.ir.ops import (
     UnOp,
 )
 from vyre.testing.features import ALL_FEATURES
-from vyre.testing.values import arrays, finite_literals, scalars
+from vyre.testing.values import arrays, filled, finite_literals, scalars
 
 T = ScalarType
 U32 = ScalarType.U32
@@ -92,8 +92,10 @@ _SHIFTS = (BinOp.SHL, BinOp.SHR)
 _ORDERED = (BinOp.LT, BinOp.LE, BinOp.GT, BinOp.GE)
 _EQUALITY = (BinOp.EQ, BinOp.NE)
 # Contended atomics: integer ops whose final value is the same in every order.
-_COMMUTATIVE_ATOMICS = (AtomicOp.ADD, AtomicOp.SUB, AtomicOp.AND, AtomicOp.OR, AtomicOp.XOR,
-                        AtomicOp.MIN, AtomicOp.MAX)
+# Ops only commute within a family (add then and != and then add), so each counter array
+# gets one family.
+_COMMUTATIVE_FAMILIES = ((AtomicOp.ADD, AtomicOp.SUB), (AtomicOp.AND,), (AtomicOp.OR,), (AtomicOp.XOR,),
+                         (AtomicOp.MIN,), (AtomicOp.MAX,))
 # Orders that make sense for each kind of atomic access (a load cannot release, ...).
 _LOAD_ORDERS = (MemOrder.RELAXED, MemOrder.ACQUIRE, MemOrder.SEQ_CST)
 _STORE_ORDERS = (MemOrder.RELAXED, MemOrder.RELEASE, MemOrder.SEQ_CST)
@@ -176,6 +178,7 @@ class _Gen:
     shared_counter: Shared | None = None
     shared_readable: bool = False
     sizes: dict[str, int | None] = field(default_factory=dict)  # static sizes of buffers
+    families: dict[str, tuple[AtomicOp, ...]] = field(default_factory=dict)  # of counter arrays
     counter: int = 0
 
     # --- small helpers ---------------------------------------------------------------
@@ -450,7 +453,7 @@ class _Gen:
         if self.counters and (not own or self.chance(2)):
             buf = self.pick(self.counters)
             index = self.counter_index(buf.name, buf.size or 1)
-            op = self.pick(_COMMUTATIVE_ATOMICS)
+            op = self.pick(self.families[buf.name])
             return [Eval(Atomic(op, buf.name, index, (self.expr(buf.elem),), self.pick(_RMW_ORDERS)))]
         if not own:
             return self.store_stmt(nesting, in_loop)
@@ -555,7 +558,7 @@ class _Gen:
                 stmts.append(Store(sh.name, local_lin, self.expr(sh.elem)))
             if self.shared_counter is not None and self.chance(2):
                 sc = self.shared_counter
-                atomic = Atomic(self.pick(_COMMUTATIVE_ATOMICS), sc.name,
+                atomic = Atomic(self.pick(self.families[sc.name]), sc.name,
                                 self.counter_index(sc.name, sc.size), (self.expr(sc.elem),),
                                 self.pick(_RMW_ORDERS))
                 stmts.append(If(self.expr(T.BOOL), (Eval(atomic),)) if self.chance(2) else Eval(atomic))
@@ -656,13 +659,13 @@ def cases(draw: st.DrawFn, config: GenConfig | None = None) -> Case:
         g.outs.append(_Out(buf.name, t, slots, access.readable))
         if access is Access.WRITE and static and g.chance(3):
             continue  # left out of the call: starts zeroed
-        args[buf.name] = draw(arrays(t, total * slots))
-    if cfg.has("transcendentals") and g.chance(3):
+        args[buf.name] = draw(filled(t, total * slots))
+    if cfg.has("transcendentals") and g.chance(2):
         t = g.pick(t for t in FLOATS if t in types)
         slots = draw(st.integers(1, 2))
         decls.append(Buffer("tr", t, None, Access.WRITE))
         g.trans = _Out("tr", t, slots, readable=False)
-        args["tr"] = draw(arrays(t, total * slots))
+        args["tr"] = draw(filled(t, total * slots))
     if cfg.has("atomics") and g.chance(3):
         t = g.pick(t for t in INTS if t in types)
         size = draw(st.integers(1, 3))
@@ -670,6 +673,7 @@ def cases(draw: st.DrawFn, config: GenConfig | None = None) -> Case:
         buf = Buffer("cnt", t, size, Access.READ_WRITE, placement)
         decls.append(buf)
         g.counters.append(buf)
+        g.families[buf.name] = g.pick(_COMMUTATIVE_FAMILIES)
         args["cnt"] = draw(arrays(t, size))
     use_shared = cfg.has("shared") and cfg.has("barrier") and g.chance(3)
     if use_shared:
@@ -681,6 +685,7 @@ def cases(draw: st.DrawFn, config: GenConfig | None = None) -> Case:
             sc = Shared("shc", g.pick(t for t in INTS if t in types), draw(st.integers(1, 2)))
             decls.append(sc)
             g.shared_counter = sc
+            g.families[sc.name] = g.pick(_COMMUTATIVE_FAMILIES)
 
     g.sizes = {d.name: d.size for d in decls if not isinstance(d, Param)}
     body: list[Stmt] = [Let("lin", None, _linear(IdKind.GID, _extent(wg3, grid3)))]
@@ -693,6 +698,8 @@ def cases(draw: st.DrawFn, config: GenConfig | None = None) -> Case:
         body += g.stmt(0, False)
     for out in g.outs:  # make sure every output is written with something interesting
         body.append(Store(out.name, g.own_index(out), g.expr(out.elem)))
+    if g.trans is not None:
+        body += g.transcendental_stmt(0, False)
 
     kernel = Kernel("k", wg, tuple(decls), tuple(body))
     grid_arg: tuple[int, ...] | None = grid

@@ -8,6 +8,7 @@ those pools with uniformly drawn values so both edges and the bulk get exercised
 
 from __future__ import annotations
 
+import functools
 import struct
 
 import numpy as np
@@ -62,6 +63,7 @@ FLOAT_EDGES: dict[ScalarType, tuple[float, ...]] = {
 }
 
 
+@functools.cache
 def scalars(t: ScalarType, *, small: bool = False) -> st.SearchStrategy:
     """Python values of type ``t`` (bool, int or float; f32 values are exactly representable).
 
@@ -85,6 +87,7 @@ def scalars(t: ScalarType, *, small: bool = False) -> st.SearchStrategy:
     )
 
 
+@functools.cache
 def finite_literals(t: ScalarType) -> st.SearchStrategy:
     """Values a VIR0 literal of type ``t`` can spell (floats finite; NaN/inf come from inputs)."""
     if t is ScalarType.BOOL or t.is_int:
@@ -94,19 +97,38 @@ def finite_literals(t: ScalarType) -> st.SearchStrategy:
     return st.one_of(st.sampled_from(finite), st.floats(allow_nan=False, allow_infinity=False, width=width))
 
 
-@st.composite
-def arrays(draw: st.DrawFn, t: ScalarType, length: int) -> np.ndarray:
+def _float_bits(value: float, t: ScalarType) -> int:
+    if t is ScalarType.F32:
+        return int(np.array([value], np.float32).view(np.uint32)[0])
+    return struct.unpack("<Q", struct.pack("<d", value))[0]
+
+
+@functools.cache
+def _elements(t: ScalarType) -> st.SearchStrategy:
+    """Array elements: ints as themselves, floats as their bit patterns (NaN payloads survive)."""
+    if t.is_int:
+        return scalars(t)
+    nan_bits = _F32_NAN_BITS if t is ScalarType.F32 else _F64_NAN_BITS
+    return st.one_of(scalars(t).map(lambda v: _float_bits(v, t)), st.sampled_from(nan_bits))
+
+
+def arrays(t: ScalarType, length: int) -> st.SearchStrategy[np.ndarray]:
     """A numpy array of ``length`` elements of element type ``t``, edges included.
 
     Float arrays may hold NaNs with any payload, written bit by bit so numpy cannot quiet them.
     """
-    dtype = t.dtype
-    out = np.zeros(length, dtype=dtype)
-    for i in range(length):
-        if t.is_float and draw(st.integers(0, 9)) == 0:
-            bits = _F32_NAN_BITS if t is ScalarType.F32 else _F64_NAN_BITS
-            uint = np.uint32 if t is ScalarType.F32 else np.uint64
-            out.view(uint)[i] = draw(st.sampled_from(bits))
-        else:
-            out[i] = draw(scalars(t))
-    return out
+    elements = st.lists(_elements(t), min_size=length, max_size=length)
+    if t.is_int:
+        return elements.map(lambda xs: np.array(xs, dtype=t.dtype))
+    uint = np.uint32 if t is ScalarType.F32 else np.uint64
+    return elements.map(lambda xs: np.array(xs, dtype=uint).view(t.dtype))
+
+
+@st.composite
+def filled(draw: st.DrawFn, t: ScalarType, length: int) -> np.ndarray:
+    """An array of ``length`` elements repeating a short edge-case pattern (cheap to draw).
+
+    For output buffers, whose initial contents matter only where nothing is written.
+    """
+    pattern = draw(arrays(t, min(length, draw(st.integers(1, 4)))))
+    return np.resize(pattern, length) if length else pattern[:0]
