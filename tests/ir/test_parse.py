@@ -506,3 +506,20 @@ def test_parser_works_when_the_cache_dir_is_unwritable(tmp_path, monkeypatch):
     blocker.write_text("")
     monkeypatch.setenv("VYRE_CACHE_DIR", str(blocker))  # a file: the directory cannot exist
     assert grammar._build(grammar.grammar_path().read_text()).parse(prog("")) is not None
+
+
+def test_language_reference_lists_every_builtin_with_its_signature():
+    from vyre.ir.ops import Builtin
+
+    doc = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    for b in Builtin:
+        assert f"| `{b.value}` | `{b.sig.value}` |" in doc, b
+
+
+def test_language_reference_reserves_the_grammar_keywords():
+    doc = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    reserved_block = doc.split("reserved words:", 1)[1].split("```")[1]
+    words = set(reserved_block.split())
+    keywords = {t.pattern.value for t in grammar.get_parser().terminals
+                if t.pattern.type == "str" and t.pattern.value.isidentifier()}
+    assert keywords <= words, keywords - words
