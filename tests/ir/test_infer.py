@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from vyre.ir.infer import expr_type, resolve
 from vyre.ir.nodes import (
@@ -33,6 +34,7 @@ from vyre.ir.nodes import (
 )
 from vyre.ir.ops import Access, AtomicOp, BinOp, Builtin, IdKind, ScalarType, UnOp
 from vyre.source import Span
+from vyre.testing.programs import kernels as generated_kernels
 
 T = ScalarType
 GID = ThreadId(IdKind.GID, 0)
@@ -230,3 +232,34 @@ def test_expr_type():
     assert expr_type(ThreadId(IdKind.NWG, 2), env, k) is T.U32
     with pytest.raises(KeyError):
         expr_type(Ref("nope"), env, k)
+
+
+# --- properties on generated programs --------------------------------------------------------
+def _bindings(body):
+    from vyre.ir.nodes import BLOCK_FIELDS
+
+    for s in body:
+        if isinstance(s, Let | VarDecl):
+            yield s
+        for f in BLOCK_FIELDS.get(type(s), ()):
+            yield from _bindings(getattr(s, f))
+
+
+@settings(max_examples=40)
+@given(generated_kernels())
+def test_resolve_on_generated_programs(k):
+    from vyre.ir.nodes import Module
+    from vyre.ir.validate import check
+
+    r = resolve(k)
+    assert all(lit.type is not None for lit in lits(r))
+    assert all(b.type is not None for b in _bindings(r.body))
+    assert resolve(r) == r
+    assert check(Module((r,))) == []
+    for lit in lits(r):
+        if lit.type is not None and lit.type.is_float:
+            assert isinstance(lit.value, float)
+            if lit.type is T.F32:
+                assert float(np.float32(lit.value)) == lit.value or lit.value != lit.value
+        elif lit.type is not None and lit.type.is_int:
+            assert type(lit.value) is int and lit.type.min <= lit.value <= lit.type.max

@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
+from tests.ir.strategies import modules as any_modules
 from vyre.errors import ValidationError, VyreError
 from vyre.ir.nodes import (
     Assign,
@@ -517,3 +519,11 @@ def test_documented_example_produces_its_code(code):
     assert info.value.code == code
     if code.startswith("V2"):  # the validator's own wording; other ranges may reword freely
         assert (info.value.message, info.value.fix) == (message, fix)
+
+
+@settings(max_examples=150)
+@given(any_modules())
+def test_check_never_crashes_on_well_formed_but_ill_typed_programs(module):
+    for d in check(module):
+        assert d.code in CODES
+        assert d.message and d.fix
