@@ -556,3 +556,30 @@ kernel t workgroup(1) {
 """
     got = run(src, a=np.zeros(1234), s=np.zeros(5, np.uint64))["out"]
     assert got.tolist() == [1234, 5, 33]
+
+
+def test_loads_from_an_empty_buffer_give_zero(run) -> None:
+    src = """vir0
+kernel t workgroup(4) {
+  buffer e: i64[] read
+  buffer out: i64[] write
+  out[gid.x] = e[gid.x] + e[0] + 5
+}
+"""
+    got = run(src, e=np.zeros(0, np.int64), out=np.zeros(4, np.int64))["out"]
+    assert got.tolist() == [5, 5, 5, 5]
+
+
+def test_64_bit_scalar_indexes_into_shared_arrays(run) -> None:
+    src = """vir0
+kernel t workgroup(4) {
+  buffer out: f64[] write
+  shared sh: f64[4]
+  sh[lid.x] = f64(gid.x) + 0.5
+  barrier()
+  out[gid.x] = sh[3u64] + sh[12899212701u64] + sh[-1i64] + sh[u64(lid.x)] * 10.0
+}
+"""
+    got = run(src, grid=2, out=np.zeros(8))["out"]
+    want = [(4 * (g // 4) + 3 + 0.5) + (g + 0.5) * 10.0 for g in range(8)]
+    assert got.tolist() == want

@@ -24,7 +24,7 @@ def checked_index(index: Value, length: int) -> tuple[np.ndarray | np.integer, n
     else:
         valid = (idx >= 0) & (idx < length)
     if idx.ndim == 0:
-        return (idx[()] if valid else idx.dtype.type(0)), bool(valid)
+        return (np.int64(idx[()]) if valid else np.int64(0)), bool(valid)
     if valid.all():
         # u64 positions would turn int64 offsets into floats: narrow them (they are < 2**32)
         return (idx.astype(np.int64) if idx.dtype == np.uint64 else idx), True
@@ -37,6 +37,9 @@ def gather(storage: np.ndarray, index: Value, length: int, base: np.ndarray | No
     ``base`` offsets each lane into its own workgroup's slice of a shared array.
     """
     pos, valid = checked_index(index, length)
+    if length == 0:  # nothing to read: every lane is out of bounds
+        shape = np.broadcast_shapes(np.shape(pos), np.shape(base) if base is not None else ())
+        return np.zeros(shape, storage.dtype) if shape else storage.dtype.type(0)
     if base is not None:
         pos = base + pos
     if np.ndim(pos) == 0 and base is None:
