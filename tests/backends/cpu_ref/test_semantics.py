@@ -573,13 +573,15 @@ kernel t workgroup(4) {
 def test_64_bit_scalar_indexes_into_shared_arrays(run) -> None:
     src = """vir0
 kernel t workgroup(4) {
+  param big: u64
+  param neg: i64
   buffer out: f64[] write
   shared sh: f64[4]
   sh[lid.x] = f64(gid.x) + 0.5
   barrier()
-  out[gid.x] = sh[3u64] + sh[12899212701u64] + sh[-1i64] + sh[u64(lid.x)] * 10.0
+  out[gid.x] = sh[3u64] + sh[big] + sh[neg] + sh[u64(lid.x)] * 10.0
 }
 """
-    got = run(src, grid=2, out=np.zeros(8))["out"]
+    got = run(src, grid=2, big=12899212701, neg=-1, out=np.zeros(8))["out"]
     want = [(4 * (g // 4) + 3 + 0.5) + (g + 0.5) * 10.0 for g in range(8)]
     assert got.tolist() == want
