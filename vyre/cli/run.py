@@ -95,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {line}")
 
     outputs = executable(grid=grid, **arguments.values)
+    if not outputs:
+        print("(the kernel has no writable buffers: nothing to show)")
     for name, array in outputs.items():
         print(summary(name, np.asarray(array)))
     if args.out is not None:
