@@ -12,7 +12,7 @@ from vyre.lower.abi import AbiArg, ArgKind, arguments
 from vyre.lower.target import DEFAULT_ARCH, normalize_arch, supported_archs
 
 __all__ = [
-    "DEFAULT_ARCH", "AbiArg", "ArgKind", "arguments", "default_arch", "llvm_ir",
+    "DEFAULT_ARCH", "AbiArg", "ArgKind", "arguments", "default_arch", "entry_name", "llvm_ir",
     "normalize_arch", "ptx", "supported_archs",
 ]
 
@@ -29,6 +29,11 @@ def ptx(kernel: Kernel, arch: str | None = None, opt_level: int = 3) -> str:
     from vyre.lower.pipeline import ptx_text
 
     return ptx_text(kernel, arch or default_arch(), opt_level)
+
+
+def entry_name(kernel: Kernel) -> str:
+    """The name of the PTX entry point of ``kernel`` (the VIR0 kernel's name)."""
+    return kernel.name
 
 
 def default_arch() -> str:
