@@ -78,3 +78,11 @@ def _stmt_types(body) -> set[type]:
         for f in BLOCK_FIELDS.get(type(s), ()):
             out |= _stmt_types(getattr(s, f))
     return out
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_is_canonically_formatted(path: Path):
+    from vyre.ir.fmt import format_text
+
+    text = path.read_text(encoding="utf-8")
+    assert format_text(text, str(path)) == text
