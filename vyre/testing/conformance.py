@@ -290,14 +290,15 @@ def _shrink(check: Callable[[Case], Outcome], strategy: Any, programs: int, seed
 
     def test(case: Case) -> None:
         key = repr((case.kernel, case.grid, {k: _literal(v) for k, v in case.args.items()}))
-        if key in failing:
-            raise _Failed(failing[key])
-        if time.monotonic() > deadline:
-            return  # out of time: stop finding new failures so Hypothesis settles quickly
-        outcome = check(case)
-        if outcome.status == first.status:
+        outcome = failing.get(key)
+        if outcome is None:
+            if time.monotonic() > deadline:
+                return  # out of time: stop finding new failures so Hypothesis settles quickly
+            outcome = check(case)
+            if outcome.status != first.status:
+                return
             failing[key] = outcome
-            raise _Failed(outcome)
+        raise _Failed(outcome)  # one raise site: Hypothesis tells failures apart by location
 
     try:
         _hypothesis_run(test, strategy, programs, seed, shrink=True)

@@ -115,7 +115,10 @@ class Sandbox:
                 return RunResult("timeout", error=f"no result within {self.timeout:g} s (an endless loop?)")
             return conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError):
-            code = self._proc.exitcode if self._proc is not None else None
+            code = None
+            if self._proc is not None:
+                self._proc.join(5)
+                code = self._proc.exitcode
             self._kill()
             return RunResult("crash", error=f"the worker process died (exit code {code})")
 
