@@ -175,6 +175,19 @@ def test_cast_and_bitcast_operands():
     assert k.body[4].value.operand == Lit(1.0, T.F32)
 
 
+def test_cast_operand_keeps_default_type_when_the_cast_type_cannot_hold_it_exactly():
+    k = resolve(kernel(
+        Let("a", None, Cast(T.F32, Lit(16777217))),  # rounds at run time, like f32(16777217u32)
+        Let("b", None, Cast(T.I32, Lit(3000000000))),  # wraps, like i32(3000000000u32)
+        Let("c", None, Cast(T.F32, Binary(BinOp.ADD, Lit(16777217), Lit(1)))),
+        Let("d", None, Cast(T.F32, Binary(BinOp.ADD, Lit(3), Lit(1)))),
+    ))
+    assert k.body[0].value.operand == Lit(16777217, T.U32)
+    assert k.body[1].value.operand == Lit(3000000000, T.U32)
+    assert k.body[2].value.operand.lhs == Lit(16777217, T.U32)
+    assert k.body[3].value.operand == Binary(BinOp.ADD, Lit(3.0, T.F32), Lit(1.0, T.F32))
+
+
 def test_f32_literals_are_rounded_and_f64_kept():
     k = resolve(kernel(Let("v", None, Lit(0.1)), Let("w", T.F64, Lit(0.1)), Let("u", None, Lit(0.1, T.F32))))
     assert k.body[0].value.value == float(np.float32(0.1)) != 0.1

@@ -269,6 +269,9 @@ def test_literal_context_errors():
     assert codes(Let("v", T.I32, Lit(-(2**31)))) == []
     assert codes(Let("v", T.I32, Lit(2**31))) == ["V230"]
     assert codes(Let("v", None, Cast(T.I64, Lit(-1)))) == []  # the cast gives the literal its type
+    assert codes(Let("v", None, Cast(T.F32, Lit(16777217)))) == []  # ...or it converts a u32
+    assert codes(Let("v", None, Cast(T.U32, Lit(-1)))) == ["V230"]
+    assert codes(Let("v", None, Cast(T.F32, Lit(1e39)))) == ["V230"]
     assert codes(Let("v", None, Lit(-1))) == ["V230"]  # defaults to u32
     assert codes(Let("v", None, add(Ref("m"), Lit(2**63)))) == ["V230"]
     assert codes(Let("v", None, add(Ref("n"), Lit(0.5)))) == ["V231"]

@@ -185,6 +185,35 @@ _WIDER = {
 }
 
 
+def _literal_fits(v: bool | int | float, t: ScalarType) -> bool:
+    """Whether the unsuffixed literal value ``v`` can take type ``t`` without any error."""
+    if isinstance(v, bool) or t is B:
+        return False
+    if isinstance(v, float):
+        return t.is_float and math.isfinite(v) and math.isfinite(round_float(v, t))
+    if t.is_int:
+        return t.min <= v <= t.max
+    return int_to_float_exact(v, t) is not None
+
+
+def _literals_fit(e: Expr, t: ScalarType) -> bool:
+    """Whether every unsuffixed literal of the flexible expression ``e`` fits ``t``."""
+    if isinstance(e, Lit):
+        return e.type is not None or _literal_fits(e.value, t)
+    return all(_literals_fit(x, t) for x in _operands(e))
+
+
+def _operands(e: Expr) -> tuple[Expr, ...]:
+    match e:
+        case Unary(operand=x):
+            return (x,)
+        case Binary(lhs=lhs, rhs=rhs):
+            return (lhs, rhs)
+        case Call(args=args):
+            return args
+    return ()
+
+
 def _range_fix(v: int, t: ScalarType) -> str:
     """Suggest a type that holds ``v``, keeping the signedness where possible."""
     for wider in _WIDER.get(t, ()):
@@ -356,8 +385,12 @@ class Typer:
             case Binary():
                 return self._binary(e, want)
             case Cast(type=t, operand=x):
+                # A literal operand takes the cast's type when all its literals hold exactly
+                # in it (`f64(0.1)`, `i64(-1)`); otherwise it has its default type and the cast
+                # converts it (`f32(16777217)` rounds, as `f32(16777217u32)` would).
                 n = self.natural(x)
-                x2, _ = self.expr(x, settle(n, t))
+                want = settle(n, t) if isinstance(n, Flex) and _literals_fit(x, t) else None
+                x2, _ = self.expr(x, want)
                 return replace(e, operand=x2), t
             case Bitcast():
                 return self._bitcast(e)
