@@ -317,11 +317,12 @@ def test_fma_is_single_rounding(run, t) -> None:
     b = rng.standard_normal(n).astype(t.dtype)
     c = -(a.astype(np.float64) * b.astype(np.float64)).astype(t.dtype)  # cancellation cases
     c[::3] = rng.standard_normal(len(c[::3])).astype(t.dtype)
-    # ties that double rounding gets wrong: 1 + 2^-24 + tiny for f32
+    # exact results just above a tie, 1 + 2^-24 + 2^-70: rounding to f64 first would make
+    # them exact ties and round them down to even (double rounding)
     if t is T.F32:
-        a[:2] = [1.0 + 2.0**-23, 1.0]
-        b[:2] = [1.0 + 2.0**-23, 1.0]
-        c[:2] = [2.0**-60, 2.0**-24 * (1 + 2.0**-20)]
+        a[:2] = [1.0 + 2.0**-23, -(1.0 + 2.0**-23)]
+        b[:2] = [1.0 - 2.0**-24, 1.0 - 2.0**-24]
+        c[:2] = [2.0**-47 + 2.0**-70, -(2.0**-47 + 2.0**-70)]
     got = run_elementwise(run, "fma(a[i], b[i], c[i])", t, a=a, b=b, c=c)
     want = [_exact_round(Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z)), t)
             for x, y, z in zip(a, b, c, strict=True)]
