@@ -1,9 +1,28 @@
 """Type inference for validated kernels: every literal typed, every binding annotated.
 
 Backends call ``resolve`` once before lowering so they never meet an unsuffixed literal, and
-``expr_type`` whenever they need the type of an expression.  The typing rules (contextual
-literals, docs/semantics.md section 1) live in ``vyre.ir.typecheck``, shared with the
-validator.
+``expr_type`` whenever they need the type of an expression.  The typing rules live in
+``vyre.ir.typecheck``, shared with the validator so both agree on every program.
+
+An unsuffixed literal (docs/semantics.md section 1) takes its type from, in this order of
+lookup:
+
+* the other operand of a binary operator (an expression made only of unsuffixed literals,
+  like ``1 + 2``, is itself flexible and takes the type its own context gives it);
+* the declared type of a ``let``/``var``, the variable of an assignment, the element of a
+  store, the element of an atomic (for the atomic's values);
+* the parameter position of a builtin: the other arguments, or the result's context; an
+  integer spelling in a float-only builtin (``sqrt(2)``) becomes a float; ``select``'s
+  first argument is bool;
+* the other bounds of a ``for`` range;
+* the target of a value cast ``T(1)``, when every literal of the operand holds exactly in
+  ``T`` (``i64(-1)``, ``f64(0.1)``), else the default and the cast converts;
+* for ``bitcast<T>(lit)``, the type of the literal's kind with ``T``'s width
+  (``bitcast<f64>(0x3ff0000000000000)`` is a u64 operand);
+* an index is ``u32``.
+
+With no context an integer spelling is ``u32`` and a float spelling ``f32``; a condition's
+``bool`` context does not apply to numbers (``if 1 == 2`` compares u32s).
 """
 
 from __future__ import annotations
