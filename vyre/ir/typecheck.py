@@ -288,10 +288,11 @@ class Typer:
     def buffer(self, name: str, node: object) -> Buffer | Shared | None:
         decl = self.buffers.get(name)
         if decl is None:
-            if self.lookup(name) is not None:
+            value = self.lookup(name)
+            if value is not None:
                 self.error(
                     "V211",
-                    f"'{name}' is a {self.lookup(name).kind.value}, not a buffer or shared array",  # type: ignore[union-attr]
+                    f"'{name}' is a {value.kind.value}, not a buffer or shared array",
                     "index, len() and atomics need a name declared with `buffer` or `shared`",
                     node,
                 )
