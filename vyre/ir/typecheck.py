@@ -660,13 +660,13 @@ class Typer:
                        f"declare it with `var {s.name} = ...` to make it mutable"
                        if b.kind is Kind.LET else "copy it into a var first: `var v = " + s.name + "`", s)
         value, tv = self.expr(s.value, t)
-        self._check_update(s.op, t, tv, s.value, f"'{s.name}'")
+        self._check_update(s.op, t, tv, s.value, f"assigned to '{s.name}'")
         return replace(s, value=value)
 
     def _check_update(self, op: BinOp | None, t: ScalarType | None, tv: ScalarType | None,
                       value: Expr, target: str) -> None:
         if t is not None and tv is not None and tv is not t:
-            self.error("V225", f"expected {t}, but got {tv} for the value assigned to {target}",
+            self.error("V225", f"expected {t}, but got {tv} for the value {target}",
                        f"convert the value, e.g. {t}(...)", value)
         if op is not None and t is not None and not binop_accepts(op, t):
             self.error("V221", f"'{op.value}=' is not defined for {t}", _op_fix(op), value)
@@ -676,7 +676,7 @@ class Typer:
         t = d.elem if d is not None else None
         index = self.index(s.index, s.buffer)
         value, tv = self.expr(s.value, t)
-        self._check_update(s.op, t, tv, s.value, f"an element of '{s.buffer}'")
+        self._check_update(s.op, t, tv, s.value, f"stored to an element of '{s.buffer}'")
         return replace(s, index=index, value=value)
 
     def _cond(self, cond: Expr, what: str) -> Expr:
