@@ -55,6 +55,7 @@ from vyre.ir.ops import (
 )
 from vyre.ir.validate import CODES, check, validate
 from vyre.source import Span
+from vyre.testing.programs import kernels as generated_kernels
 
 T = ScalarType
 GID = ThreadId(IdKind.GID, 0)
@@ -530,3 +531,23 @@ def test_check_never_crashes_on_well_formed_but_ill_typed_programs(module):
     for d in check(module):
         assert d.code in CODES
         assert d.message and d.fix
+
+
+@settings(max_examples=30)
+@given(generated_kernels())
+def test_mutations_of_valid_programs_are_caught(k):
+    from dataclasses import replace as rep
+
+    def codes_of(kernel):
+        return {d.code for d in check(Module((kernel,)))}
+
+    assert codes_of(k) == set()
+    assert "V250" in codes_of(rep(k, body=(*k.body, If(lt(LID, Lit(1)), (Barrier(),)))))
+    assert "V252" in codes_of(rep(k, body=(Break(), *k.body)))
+    assert "V253" in codes_of(rep(k, body=(Return(), *k.body)))
+    written = [d for d in k.decls if isinstance(d, Buffer) and d.access is not Access.READ]
+    if written:
+        decls = tuple(rep(d, access=Access.READ) if d is written[0] else d for d in k.decls)
+        assert "V240" in codes_of(rep(k, decls=decls))
+    clash = k.decls[0].name
+    assert "V212" in codes_of(rep(k, body=(Let(clash, None, Lit(1)), *k.body)))
