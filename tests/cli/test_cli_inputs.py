@@ -85,13 +85,6 @@ def test_parse_grid_rejects(text):
     assert info.value.code == "V701"
 
 
-def test_default_grid_covers_the_largest_buffer():
-    kernel = _kernel(Buffer("x", T.F32, None, Access.READ), Buffer("y", T.F32, 16, Access.WRITE),
-                     workgroup=(32, 2))
-    assert inputs.default_grid(kernel, {"x": np.zeros(65), "y": np.zeros(16)}) == (3, 1, 1)
-    assert inputs.default_grid(_kernel(Param("a", T.F32)), {"a": 1.0}) == (1, 1, 1)
-
-
 def test_shared_arrays_are_not_arguments():
     kernel = _kernel(Shared("tile", T.F32, 64))
     with pytest.raises(ArgumentError, match="shared array"):

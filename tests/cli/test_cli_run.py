@@ -66,7 +66,7 @@ def test_grid_limits_the_invocations(vyre_cli, write, tmp_path):
         "run", "fill.vir", "--backend", "cpu_ref", "--size", "100", "--grid", "1", "--out", "res"
     )
     assert result.returncode == 0, result.stderr
-    assert "grid (1) x workgroup (32)" in result.stdout
+    assert "grid (1, 1, 1) x workgroup (32)" in result.stdout
     out = np.load(tmp_path / "res" / "out.npy")
     np.testing.assert_array_equal(out[:32], 2 + np.arange(32))
     assert not out[32:].any()
@@ -122,6 +122,7 @@ def test_saxpy_example_runs_out_of_the_box(vyre_cli):
         (["--grid", "0"], "V701", 2, "positive integers"),
         (["--grid", "1,2,3,4"], "V701", 2, "1 to 3"),
         (["--grid", "x"], "V701", 2, "but got 'x'"),
+        (["--grid", "1,70000"], "V409", 1, "grid dimension y is 70000"),
         (["--in", "x=missing.npy"], "V712", 1, "cannot read 'missing.npy'"),
         (["--in", "x=garbage.npy"], "V712", 1, "not a valid .npy file"),
         (["--in", "x=f64.npy"], "V721", 1, "holds float64 values"),

@@ -11,7 +11,6 @@ Defaults (documented in docs/cli.md, printed by ``vyre run`` whenever it uses th
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,12 +94,6 @@ def build(kernel: Kernel, specs: list[str], size: int) -> Arguments:
                 values[decl.name] = _default_buffer(decl, size)
                 defaults.append(_describe_default_buffer(decl, len(values[decl.name])))
     return Arguments(values, defaults)
-
-
-def default_grid(kernel: Kernel, values: dict[str, Any]) -> tuple[int, int, int]:
-    """The grid backends pick when none is given (docs/semantics.md, section 10)."""
-    largest = max((len(values[b.name]) for b in kernel.buffers if b.name in values), default=0)
-    return max(1, math.ceil(largest / kernel.workgroup3[0])), 1, 1
 
 
 def _check_names(kernel: Kernel, given: dict[str, str]) -> None:

@@ -75,18 +75,22 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vyre.backends.args import bind
+
     grid = inputs.parse_grid(args.grid) if args.grid is not None else None
     module = load_module(args.file)
     kernel = pick_kernel(module, args.kernel)
     arguments = inputs.build(kernel, args.inputs, args.size)
+    # The binder every backend uses checks the whole call (and works out the default grid)
+    # before anything is compiled or printed.
+    bound = bind(kernel, grid, arguments.values)
 
     backend, executable = compile_on(
         module, kernel.name, args.backend, cache=None if args.no_cache else "default"
     )
-    shown_grid = grid if grid is not None else inputs.default_grid(kernel, arguments.values)
     origin = "" if grid is not None else " (default)"
     print(
-        f"kernel {kernel.name} on backend {backend}: grid {_dims(shown_grid)}{origin} "
+        f"kernel {kernel.name} on backend {backend}: grid {_dims(bound.grid)}{origin} "
         f"x workgroup {_dims(kernel.workgroup)}"
     )
     if arguments.defaults:
