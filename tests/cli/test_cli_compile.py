@@ -155,3 +155,9 @@ def test_unknown_emit_is_a_usage_error(vyre_cli, write):
     result = vyre_cli("compile", "saxpy.vir", "--emit", "sass")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_ir_of_one_kernel_from_stdin(vyre_cli):
+    result = vyre_cli("compile", "-", "--emit", "ir", "--kernel", "negate", stdin=TWO_KERNELS)
+    assert result.returncode == 0, result.stderr
+    assert [k.name for k in parse(result.stdout).kernels] == ["negate"]

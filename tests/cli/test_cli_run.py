@@ -237,3 +237,12 @@ def test_auto_picks_ptx_on_a_gpu_machine(vyre_cli):
     assert result.returncode == 0, result.stderr
     assert "kernel saxpy on backend ptx" in result.stdout
     assert "y: f32[1024]  [3.0, 6.0, 9.0," in result.stdout
+
+
+def test_program_from_stdin(vyre_cli):
+    result = vyre_cli("run", "-", "--backend", "cpu_ref", "--size", "4", stdin=SAXPY)
+    assert result.returncode == 0, result.stderr
+    assert "y: f32[4]  [3.0, 6.0, 9.0, 12.0]" in result.stdout
+    broken = vyre_cli("run", "-", "--backend", "cpu_ref", stdin=ILL_TYPED)
+    assert broken.returncode == 1
+    assert "<stdin>:7:" in broken.stderr
