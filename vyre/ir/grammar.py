@@ -1,20 +1,29 @@
-"""Finding grammar/vir0.lark and building the Lark parser for it, once per process.
+"""Finding grammar/vir0.lark and building parsers for it, once per process.
 
 The installed wheel carries the grammar at ``vyre/_grammar/vir0.lark``; a source checkout
-has it at ``<repo>/grammar/vir0.lark``.  Building the LALR tables takes tens of
-milliseconds, so the built parser is pickled to a cache file keyed by the grammar text and
-the Lark version, and later processes load it in a few milliseconds.
+has it at ``<repo>/grammar/vir0.lark``.  Two parsers come from it:
+
+- ``get_tables()``: the LALR tables exported for the fast driver (vyre/ir/lalr.py), cached
+  as a pickle of plain data next to the grammar text they came from; loading them imports
+  neither Lark nor anything else heavy.  This parses every program that is well-formed.
+- ``get_parser()``: Lark itself, for explaining syntax errors (vyre/ir/syntax_errors.py);
+  its LALR build is cached through Lark's own cache option.
+
+Both caches live in ``$VYRE_CACHE_DIR/grammar`` (default ``~/.cache/vyre/grammar``) and are
+written atomically; when the directory is not writable everything is built in memory.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
+import pickle
 import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from vyre.ir import lalr
 
 if TYPE_CHECKING:
     from lark import Lark, Token
@@ -94,7 +103,7 @@ def _on_comment(tok: Token) -> Token:
     return tok
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 _PARSER: Lark | None = None
 
 
@@ -118,6 +127,8 @@ def _options() -> dict[str, Any]:
 
 
 def _build(text: str) -> Lark:
+    import hashlib
+
     from lark import Lark, __version__
 
     key = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()[:20]
@@ -131,6 +142,8 @@ def _build(text: str) -> Lark:
         return Lark(text, cache=str(final), **_options())
     # Lark writes its cache file in place; write to a private name and rename it so that a
     # concurrent process never loads a half-written file.
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=final.name + ".", suffix=".tmp", dir=cache_dir)
     os.close(fd)
     os.unlink(tmp)
@@ -142,6 +155,52 @@ def _build(text: str) -> Lark:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return parser
+
+
+_TABLES: lalr.Tables | None = None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _load_tables(text: str) -> lalr.Tables:
+    key = f"{zlib.crc32(text.encode()):08x}"
+    try:
+        path = _cache_dir() / f"vir0-tables-{lalr.FORMAT}-{key}.pickle"
+        with open(path, "rb") as f:
+            data = pickle.load(f)
+        if data.get("grammar") == text and data.get("format") == lalr.FORMAT:
+            return lalr.Tables(data)
+    except Exception:  # noqa: BLE001 - a missing or damaged cache only means rebuilding
+        pass
+    data = lalr.export(get_parser())
+    data["grammar"] = text
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass
+    return lalr.Tables(data)
+
+
+def get_tables() -> lalr.Tables:
+    """The fast parser's tables, loaded from the cache (or exported from Lark) on first use."""
+    global _TABLES
+    if _TABLES is None:
+        with _LOCK:
+            if _TABLES is None:
+                _TABLES = _load_tables(grammar_path().read_text(encoding="utf-8"))
+    return _TABLES
 
 
 def get_parser() -> Lark:

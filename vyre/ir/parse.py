@@ -1,22 +1,22 @@
 """Parsing VIR0 text into IR: ``parse(text, file)`` and ``load(path)``.
 
-Lark (LALR, grammar/vir0.lark) builds a parse tree; ``_TreeBuilder`` turns it into
-vyre.ir.nodes with source spans.  Every problem comes out as a VyreSyntaxError (codes
-V1xx, see vyre/ir/syntax_errors.py); no other exception escapes ``parse`` for any input.
+The grammar is grammar/vir0.lark (LALR).  Well-formed text is parsed by the fast driver in
+vyre/ir/lalr.py on tables exported from Lark, calling ``_TreeBuilder``'s methods to build
+vyre.ir.nodes with source spans as each rule is reduced.  Text that does not parse goes
+through Lark itself, whose exceptions vyre/ir/syntax_errors.py turns into plain words.
+Every problem comes out as a VyreSyntaxError (codes V1xx); no other exception escapes
+``parse`` for any input.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from lark import Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, VisitError
-
 from vyre.errors import VyreError, VyreSyntaxError
-from vyre.ir import syntax_errors
-from vyre.ir.grammar import COMMENTS, get_parser
+from vyre.ir import lalr
+from vyre.ir.grammar import COMMENTS, get_parser, get_tables
 from vyre.ir.literals import LiteralError, parse_number
 from vyre.ir.nodes import (
     Assign,
@@ -66,6 +66,9 @@ from vyre.ir.ops import (
 from vyre.source import Span, remember_source
 
 MAX_WORKGROUP_DIMS = 3
+# Passes over the IR (printer, validator, lowering) recurse on it, so the nesting of
+# expressions and blocks is bounded well inside Python's recursion limit.
+MAX_DEPTH = 200
 _DECLS = (Param, Buffer, Shared)
 _ATOMICS = {op.spelling: op for op in AtomicOp}
 _BUILTINS = {b.value: b for b in Builtin}
@@ -73,38 +76,42 @@ _SIMPLE_STMTS = {"break_stmt": Break, "continue_stmt": Continue, "return_stmt": 
                  "barrier_stmt": Barrier}
 
 
-@dataclass
 class Layout:
     """Where things are in the source, beyond node spans; used by the formatter.
 
-    ``closes`` maps ``id(node)`` of a kernel or compound statement to the (line, col) of the
-    closing brace of each of its blocks, in order.
+    ``comments`` are the comment tokens (str with ``.line`` and ``.column``); ``closes``
+    maps ``id(node)`` of a kernel or compound statement to the (line, col) of the closing
+    brace of each of its blocks, in order; ``header`` is where ``vir0`` is.
     """
 
-    text: str
-    header: tuple[int, int] = (1, 1)
-    comments: list[Token] = field(default_factory=list)
-    closes: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    __slots__ = ("text", "header", "comments", "closes")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.header: tuple[int, int] = (1, 1)
+        self.comments: list[Any] = []
+        self.closes: dict[int, list[tuple[int, int]]] = {}
 
 
-@dataclass(frozen=True)
 class _Block:
-    items: tuple[Any, ...]
-    close: tuple[int, int]
-    span: Span
+    __slots__ = ("items", "close", "span")
+
+    def __init__(self, items: tuple[Any, ...], close: tuple[int, int], span: Span) -> None:
+        self.items, self.close, self.span = items, close, span
 
 
 def _fail(message: str, fix: str, span: Span | None, code: str) -> VyreSyntaxError:
     return VyreSyntaxError(message, fix=fix, code=code, span=span)
 
 
-@v_args(meta=True)
-class _TreeBuilder(Transformer):
-    """Builds IR nodes from the Lark tree; raises VyreSyntaxError for what the grammar admits
-    but VIR0 does not (a malformed number, a declaration inside a block, ...)."""
+class _TreeBuilder:
+    """Builds IR nodes rule by rule: ``self.<rule>(meta, children)``.
 
-    def __init__(self, text: str, file: str | None, layout: Layout) -> None:
-        super().__init__(visit_tokens=False)
+    Raises VyreSyntaxError for what the grammar admits but VIR0 does not (a malformed
+    number, a declaration inside a block, ...).  Tokens are Lark's or vyre.ir.lalr's Tok.
+    """
+
+    def __init__(self, file: str | None, layout: Layout) -> None:
         self.file = file
         self.layout = layout
         self._lines: list[str] | None = None
@@ -113,7 +120,7 @@ class _TreeBuilder(Transformer):
     def _span(self, meta: Any) -> Span:
         return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
 
-    def _tspan(self, tok: Token) -> Span:
+    def _tspan(self, tok: Any) -> Span:
         return Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
 
     def _char_at(self, span: Span) -> str:
@@ -132,7 +139,7 @@ class _TreeBuilder(Transformer):
                     item.span, "V115")
         return block.items
 
-    def _int(self, tok: Token, what: str) -> int:
+    def _int(self, tok: Any, what: str) -> int:
         lit = self._number(tok)
         if not isinstance(lit.value, int) or isinstance(lit.value, bool) or lit.type is not None:
             raise _fail(f"{what} must be a plain integer, but got '{tok}'",
@@ -140,7 +147,7 @@ class _TreeBuilder(Transformer):
                         self._tspan(tok), "V112")
         return lit.value
 
-    def _number(self, tok: Token) -> Lit:
+    def _number(self, tok: Any) -> Lit:
         try:
             return parse_number(str(tok))
         except LiteralError as e:
@@ -365,7 +372,14 @@ class _TreeBuilder(Transformer):
                             "memory orderings are only for atomic_* operations; remove it",
                             span, "V116")
             return Call(_BUILTINS[name], exprs, span=span)
-        raise syntax_errors.unknown_function(name, self._tspan(name_tok))
+        from vyre.ir.syntax_errors import unknown_function
+
+        raise unknown_function(name, self._tspan(name_tok))
+
+    def callbacks(self) -> dict[str, Any]:
+        """The rule callbacks for the fast driver, by rule name."""
+        return {name: getattr(self, name) for name in dir(self)
+                if not name.startswith("_") and name != "callbacks"}
 
 
 def parse_with_layout(text: str, file: str | None = None) -> tuple[Module, Layout]:
@@ -376,24 +390,56 @@ def parse_with_layout(text: str, file: str | None = None) -> tuple[Module, Layou
     name = file if file is not None else "<input>"
     remember_source(name, text)
     layout = Layout(text)
-    parser = get_parser()
+    try:
+        tables = get_tables()
+        module = tables.parse(_newlines(tables.tokens(text, layout.comments)),
+                              _TreeBuilder(name, layout).callbacks(), MAX_DEPTH)
+    except VyreError as e:
+        raise _with_source(e, text) from None
+    except lalr.TooDeep as e:
+        m = e.meta
+        raise _too_deep(Span(name, m.line, m.column, m.line, m.column + 1), text) from None
+    except (lalr.NotParsed, RecursionError):
+        # Lark re-parses to explain the problem (and stays the reference if the two differ).
+        layout = Layout(text)
+        module = _parse_with_lark(text, name, layout)
+    return module, layout
+
+
+def _newlines(tokens):
+    from vyre.ir.grammar import NewlinePostLexer
+
+    return NewlinePostLexer().process(tokens)
+
+
+def _parse_with_lark(text: str, name: str, layout: Layout) -> Module:
+    from lark import Transformer
+    from lark.exceptions import UnexpectedInput, VisitError
+
+    from vyre.ir import syntax_errors
+
+    builder = _TreeBuilder(name, layout)
+
+    class _Adapter(Transformer):
+        def __default__(self, data: str, children: list, meta: Any) -> Any:
+            return getattr(builder, data)(meta, children)
+
     COMMENTS.sink = layout.comments
     try:
-        tree = parser.parse(text)
-        module = _TreeBuilder(text, name, layout).transform(tree)
+        tree = get_parser().parse(text)
+        return _Adapter(visit_tokens=False).transform(tree)
     except VisitError as e:
         if isinstance(e.orig_exc, VyreError):
             raise _with_source(e.orig_exc, text) from None
         if isinstance(e.orig_exc, RecursionError):
-            raise _too_deep(name) from None
+            raise _too_deep(Span(name, 1, 1, 1, 2), text) from None
         raise  # a bug in the tree builder: let it show
     except UnexpectedInput as e:
         raise syntax_errors.translate(e, text, name) from None
     except RecursionError:
-        raise _too_deep(name) from None
+        raise _too_deep(Span(name, 1, 1, 1, 2), text) from None
     finally:
         COMMENTS.sink = None
-    return module, layout
 
 
 def _with_source(err: VyreError, text: str) -> VyreError:
@@ -402,11 +448,11 @@ def _with_source(err: VyreError, text: str) -> VyreError:
     return err
 
 
-def _too_deep(name: str) -> VyreSyntaxError:
+def _too_deep(span: Span, text: str | None = None) -> VyreSyntaxError:
     return VyreSyntaxError(
-        "the program nests expressions or blocks too deeply to be read",
-        fix="split deeply nested expressions with `let` bindings",
-        code="V120", span=Span(name, 1, 1, 1, 1))
+        f"the program nests expressions or blocks more than {MAX_DEPTH} levels deep",
+        fix="split long or deeply nested expressions with `let` bindings",
+        code="V120", span=span, source=text)
 
 
 def parse(text: str, file: str | None = None) -> Module:
