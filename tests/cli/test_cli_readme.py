@@ -55,7 +55,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_python_example_runs_as_documented(tmp_path):
-    (example,) = [b for b in _blocks("python") if "vyre.compile" in b]
+    (example,) = [b for b in _blocks("python") if "vyre.load" in b]
     result = subprocess.run(
         [sys.executable, "-c", example],
         cwd=REPO, env=vyre_env(VYRE_CACHE_DIR=str(tmp_path)), capture_output=True, text=True,
@@ -64,6 +64,22 @@ def test_python_example_runs_as_documented(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "[1. 3. 5. 7.]" in result.stdout
     assert re.search(r"^[0-9a-f]{64}$", result.stdout, re.MULTILINE)
+
+
+def test_builder_example_builds_the_example_kernel(tmp_path):
+    (example,) = [b for b in _blocks("python") if "KernelBuilder" in b]
+    probe = example + (
+        "\nfrom vyre.ir.parse import load\n"
+        "assert kb.build() == load('examples/saxpy.vir').kernel()\n"
+        "print(saxpy(a=1.0, x=np.ones(8, np.float32), y=np.ones(8, np.float32))['y'].tolist())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import numpy as np, vyre\n" + probe],
+        cwd=REPO, env=vyre_env(VYRE_CACHE_DIR=str(tmp_path)), capture_output=True, text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]" in result.stdout
 
 
 def test_example_in_readme_is_the_example_file():
