@@ -18,6 +18,12 @@ from vyre.version import __version__
 COMMANDS = (check, fmt, compile, run, cache)
 
 EPILOG = """\
+examples:
+  vyre check examples/                      parse and validate every .vir file there
+  vyre fmt -i kernel.vir                    format in place, keeping comments
+  vyre compile kernel.vir --emit ptx        PTX for the present GPU (or sm_90)
+  vyre run kernel.vir --in a=2.5 --out res  run on the best backend, save outputs
+
 exit codes:
   0    success
   1    an error in a program, an input file or the data (diagnostics on stderr);
@@ -27,7 +33,8 @@ exit codes:
   130  interrupted (Ctrl-C)
   141  stdout closed early (`vyre ... | head`)
 
-environment: VYRE_CACHE_DIR (compile cache directory), VYRE_DEBUG=1 (tracebacks).
+environment: VYRE_CACHE_DIR (compile cache directory), VYRE_CACHE=0 (no caching),
+             VYRE_DEBUG=1 (tracebacks).
 docs: docs/cli.md"""
 
 
