@@ -246,3 +246,25 @@ def test_program_from_stdin(vyre_cli):
     broken = vyre_cli("run", "-", "--backend", "cpu_ref", stdin=ILL_TYPED)
     assert broken.returncode == 1
     assert "<stdin>:7:" in broken.stderr
+
+
+def _ptx_available() -> bool:
+    from vyre.backends import registry
+    from vyre.errors import BackendUnavailableError
+
+    try:
+        registry.get("ptx")
+    except BackendUnavailableError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(_ptx_available(), reason="this machine has a GPU: ptx can run")
+def test_ptx_without_a_gpu_says_why(vyre_cli, write):
+    write("saxpy.vir", SAXPY)
+    result = vyre_cli("run", "saxpy.vir", "--backend", "ptx")
+    assert result.returncode == 1
+    assert "backend 'ptx' cannot run here" in result.stderr
+    assert "Fix:" in result.stderr
+    assert result.stdout == ""
+    no_traceback(result)
