@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from tests.ir.strategies import modules
 from vyre.errors import VyreSyntaxError
 from vyre.ir.fmt import format_text
 from vyre.ir.nodes import Module
-from vyre.ir.parse import parse
+from vyre.ir.parse import Layout, _parse_with_lark, parse, parse_with_layout
 from vyre.ir.printer import to_text
 
 EXAMPLES = [p.read_text(encoding="utf-8")
@@ -113,3 +114,58 @@ def test_pathological_inputs():
                  + "  let a = " + "-" * 20000 + "1\n}\n", "\x00" * 100, "vir0\n" + "#" * 100000,
                  "vir0\nkernel k workgroup(1) {\n  let a = " + "1" * 5000 + "\n}\n"]:
         check_parse(text)
+
+
+# --- the fast driver and Lark agree -----------------------------------------------------------
+def _spans(node) -> list:
+    """Every span in the tree, in field order (equality of nodes ignores spans)."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, tuple):
+            stack.extend(reversed(n))
+        elif dataclasses.is_dataclass(n):
+            out.append((type(n).__name__, n.span))
+            stack.extend(reversed([getattr(n, f.name) for f in dataclasses.fields(n)
+                                   if f.name != "span"]))
+    return out
+
+
+def check_both_paths(text: str) -> None:
+    try:
+        fast, fast_layout = parse_with_layout(text, "same.vir")
+    except VyreSyntaxError as e:
+        fast_error = e.render()
+    else:
+        fast_error = None
+    lark_layout = Layout(text)
+    try:
+        slow = _parse_with_lark(text, "same.vir", lark_layout)
+    except VyreSyntaxError as e:
+        assert fast_error == e.render()
+        return
+    assert fast_error is None, fast_error
+    assert fast == slow
+    assert _spans(fast) == _spans(slow)
+    assert [(c, c.line, c.column) for c in fast_layout.comments] == \
+        [(str(c), c.line, c.column) for c in lark_layout.comments]
+    assert sorted(fast_layout.closes.values()) == sorted(lark_layout.closes.values())
+    assert fast_layout.header == lark_layout.header
+
+
+@settings(max_examples=30)
+@given(modules())
+def test_fast_parser_agrees_with_lark_on_generated_programs(module):
+    check_both_paths(to_text(module))
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_fast_parser_agrees_with_lark_on_mutated_programs(text):
+    check_both_paths(text)
+
+
+def test_fast_parser_agrees_with_lark_on_the_examples():
+    for text in [SEED, *EXAMPLES]:
+        check_both_paths(text)
