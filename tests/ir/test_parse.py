@@ -523,3 +523,31 @@ def test_language_reference_reserves_the_grammar_keywords():
     keywords = {t.pattern.value for t in grammar.get_parser().terminals
                 if t.pattern.type == "str" and t.pattern.value.isidentifier()}
     assert keywords <= words, keywords - words
+
+
+def test_installed_grammar_location_is_preferred(tmp_path, monkeypatch):
+    installed = tmp_path / "vyre" / "_grammar" / "vir0.lark"
+    installed.parent.mkdir(parents=True)
+    installed.write_text("// installed copy\n")
+    monkeypatch.setattr(grammar, "GRAMMAR_CANDIDATES", (installed, *grammar.GRAMMAR_CANDIDATES))
+    assert grammar.grammar_path() == installed
+
+
+def test_missing_grammar_is_a_vyre_error(tmp_path, monkeypatch):
+    from vyre.errors import VyreError
+
+    monkeypatch.setattr(grammar, "GRAMMAR_CANDIDATES", (tmp_path / "nope.lark",))
+    with pytest.raises(VyreError) as info:
+        grammar.grammar_path()
+    assert info.value.code == "V199"
+
+
+def test_fast_tables_are_cached_and_rebuilt_when_damaged(tmp_path, monkeypatch):
+    monkeypatch.setenv("VYRE_CACHE_DIR", str(tmp_path))
+    text = grammar.grammar_path().read_text()
+    tables = grammar._load_tables(text)
+    (cached,) = (tmp_path / "grammar").glob("vir0-tables-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    again = grammar._load_tables(text)
+    assert again.states == tables.states
+    assert cached.read_bytes() != b"not a pickle"  # rewritten
