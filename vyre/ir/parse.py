@@ -16,7 +16,7 @@ from typing import Any
 
 from vyre.errors import VyreError, VyreSyntaxError
 from vyre.ir import lalr
-from vyre.ir.grammar import COMMENTS, get_parser, get_tables
+from vyre.ir.grammar import COMMENTS, NewlinePostLexer, get_parser, get_tables
 from vyre.ir.literals import LiteralError, parse_number
 from vyre.ir.nodes import (
     Assign,
@@ -72,8 +72,6 @@ MAX_DEPTH = 200
 _DECLS = (Param, Buffer, Shared)
 _ATOMICS = {op.spelling: op for op in AtomicOp}
 _BUILTINS = {b.value: b for b in Builtin}
-_SIMPLE_STMTS = {"break_stmt": Break, "continue_stmt": Continue, "return_stmt": Return,
-                 "barrier_stmt": Barrier}
 
 
 class Layout:
@@ -390,26 +388,19 @@ def parse_with_layout(text: str, file: str | None = None) -> tuple[Module, Layou
     name = file if file is not None else "<input>"
     remember_source(name, text)
     layout = Layout(text)
+    tables = get_tables()
     try:
-        tables = get_tables()
-        module = tables.parse(_newlines(tables.tokens(text, layout.comments)),
-                              _TreeBuilder(name, layout).callbacks(), MAX_DEPTH)
-    except VyreError as e:
-        raise _with_source(e, text) from None
+        tokens = NewlinePostLexer().process(tables.tokens(text, layout.comments))
+        module = tables.parse(tokens, _TreeBuilder(name, layout).callbacks(), MAX_DEPTH)
     except lalr.TooDeep as e:
         m = e.meta
         raise _too_deep(Span(name, m.line, m.column, m.line, m.column + 1), text) from None
-    except (lalr.NotParsed, RecursionError):
-        # Lark re-parses to explain the problem (and stays the reference if the two differ).
+    except (lalr.NotParsed, VyreError, RecursionError):
+        # Lark re-parses to explain the problem.  It reports grammar errors anywhere in the
+        # text before problems the tree builder finds, so errors come out the same either way.
         layout = Layout(text)
         module = _parse_with_lark(text, name, layout)
     return module, layout
-
-
-def _newlines(tokens):
-    from vyre.ir.grammar import NewlinePostLexer
-
-    return NewlinePostLexer().process(tokens)
 
 
 def _parse_with_lark(text: str, name: str, layout: Layout) -> Module:
