@@ -103,4 +103,4 @@ def test_every_example_builds_or_is_refused_for_its_barriers(path):
             assert e.value.code == "V530"
             assert "cpu_ref" in e.value.fix and "ptx" in e.value.fix
         else:
-            assert BACKEND.build(k, CompileOptions())[:4] in (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"d\x86\x00\x00")
+            assert BACKEND.build(k, CompileOptions()).startswith(b"VYRE-HOSTJIT-1")

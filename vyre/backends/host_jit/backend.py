@@ -15,6 +15,7 @@ import numpy as np
 
 from vyre.backends.args import bind, writable_buffers
 from vyre.backends.base import Backend, CompileOptions, Executable
+from vyre.backends.host_jit import artifact as envelope
 from vyre.backends.host_jit.compile import compile_object, host_cpu, host_triple
 from vyre.errors import BackendError
 from vyre.ir.nodes import Kernel
@@ -35,10 +36,11 @@ class HostJitBackend(Backend):
         return f"{host_triple()}:{host_cpu()}"
 
     def build(self, kernel: Kernel, options: CompileOptions) -> bytes:
-        return compile_object(kernel, options.opt_level)
+        return envelope.pack(compile_object(kernel, options.opt_level), self.target(options))
 
     def load(self, artifact: bytes, kernel: Kernel, options: CompileOptions) -> Executable:
-        return HostJitExecutable(kernel, artifact)
+        obj = envelope.unpack(artifact, self.target(options), kernel.name)
+        return HostJitExecutable(kernel, obj)
 
 
 class HostJitExecutable(Executable):
