@@ -128,29 +128,29 @@ def _options() -> dict[str, Any]:
 
 def _build(text: str) -> Lark:
     import hashlib
+    import tempfile
 
     from lark import Lark, __version__
 
     key = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()[:20]
-    try:
-        cache_dir = _cache_dir()
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        final = cache_dir / f"vir0-{key}.lark"
-    except OSError:
-        return Lark(text, **_options())
+    final = _cache_dir() / f"vir0-{key}.lark"
     if final.is_file():
         return Lark(text, cache=str(final), **_options())
-    # Lark writes its cache file in place; write to a private name and rename it so that a
-    # concurrent process never loads a half-written file.
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=final.name + ".", suffix=".tmp", dir=cache_dir)
-    os.close(fd)
-    os.unlink(tmp)
+    # Lark writes its cache file in place; have it write a private name, then rename that,
+    # so that a concurrent process never loads a half-written file.
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=final.name + ".", suffix=".tmp", dir=final.parent)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError:
+        return Lark(text, **_options())  # no cache directory: build in memory
     try:
         parser = Lark(text, cache=tmp, **_options())
         if os.path.isfile(tmp):
             os.replace(tmp, final)
+    except OSError:
+        parser = Lark(text, **_options())
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
