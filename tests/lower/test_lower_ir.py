@@ -134,3 +134,36 @@ def test_opt_level_out_of_range_is_rejected():
     k = one("  let i = gid.x", "  buffer out: u32[] write")
     with pytest.raises(LoweringError, match="opt_level"):
         llvm_ir(k, opt_level=7)
+
+
+def test_unlowerable_nodes_are_named_in_a_lowering_error():
+    from dataclasses import dataclass
+
+    from vyre.ir import nodes as n
+    from vyre.lower.nvptx import NvptxHooks
+
+    @dataclass(frozen=True)
+    class Mystery(n.Node):
+        pass
+
+    k = one("  out[gid.x] = 1", "  buffer out: u32[] write")
+    bad_expr = n.Kernel(k.name, k.workgroup, k.decls, (n.Store("out", n.Lit(0, None), Mystery()),))
+    with pytest.raises(LoweringError, match="Mystery") as e:
+        nvptx_ir(bad_expr)
+    assert e.value.code == "V514" and "Fix:" in str(e.value)
+    bad_stmt = n.Kernel(k.name, k.workgroup, k.decls, (Mystery(),))
+    with pytest.raises(LoweringError, match="Mystery"):
+        from vyre.lower.kernel import build_module
+
+        build_module(bad_stmt, NvptxHooks())
+
+
+def test_unresolved_mixed_types_are_a_lowering_error_not_a_crash():
+    from vyre.ir import nodes as n
+    from vyre.ir.ops import BinOp, ScalarType
+
+    k = one("  out[gid.x] = 1", "  buffer out: u64[] write")
+    mixed = n.Binary(BinOp.ADD, n.Lit(1, ScalarType.U64), n.Lit(2, None))
+    bad = n.Kernel(k.name, k.workgroup, k.decls, (n.Store("out", n.Lit(0, None), mixed),))
+    with pytest.raises(LoweringError, match="different types"):
+        nvptx_ir(bad)

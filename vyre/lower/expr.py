@@ -102,6 +102,12 @@ def _binary(ctx: Ctx, e: n.Binary) -> TV:
 
 def binary(ctx: Ctx, op: BinOp, a: TV, c: TV) -> TV:
     """``a op c`` for two values of the same type (also used by compound assignment)."""
+    if a.t is not c.t:
+        raise LoweringError(
+            f"the operands of '{op.value}' have different types ({a.t} and {c.t})",
+            code="V514",
+            fix="lower a validated, resolved kernel (vyre.ir.validate, then vyre.ir.infer.resolve)",
+        )
     if op is BinOp.REM and a.t.is_float:
         return TV(ctx.hooks.fmod(ctx, a, c), a.t)  # C fmod: a library call on both targets
     kind = "f" if a.t.is_float else "b" if a.t is BOOL else "s" if a.t.is_signed else "u"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from vyre.errors import LoweringError, VyreError
 from vyre.ir.nodes import Kernel
 from vyre.ir.ops import PLACEMENT_SCOPE, Scope
 from vyre.lower import types as T
@@ -26,6 +27,20 @@ def abi_types(kernel: Kernel, hooks: TargetHooks) -> list[ir.Type]:
 
 def build_module(kernel: Kernel, hooks: TargetHooks) -> ir.Module:
     """The llvmlite.ir module holding ``kernel`` (validated and resolved) for ``hooks``."""
+    try:
+        return _build(kernel, hooks)
+    except VyreError:
+        raise
+    except Exception as e:  # an llvmlite type error means the kernel was not what we expect
+        raise LoweringError(
+            f"kernel '{kernel.name}' could not be lowered: {type(e).__name__}: {e}",
+            code="V514",
+            fix="lower a validated, resolved kernel (vyre.ir.validate, then "
+            "vyre.ir.infer.resolve); if it was, this is a bug in vyre: please report it",
+        ) from e
+
+
+def _build(kernel: Kernel, hooks: TargetHooks) -> ir.Module:
     module = ir.Module(name=kernel.name)
     module.triple = hooks.triple
     fn = hooks.entry_function(module, kernel, abi_types(kernel, hooks))
