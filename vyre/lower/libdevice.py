@@ -25,7 +25,10 @@ _FILE = "libdevice.10.bc"
 _WHEEL_DIRS = ("cu13/nvvm/libdevice", "cuda_nvcc/nvvm/libdevice", "cu12/nvvm/libdevice", "nvvm/libdevice")
 
 _lock = threading.Lock()
-_pieces: dict[str, bytes] = {}  # function name -> bitcode of it and its callees
+# Each piece is the bitcode of some libdevice functions (external) and their callees and
+# tables (internal).  A function is external in exactly one piece, so any set of pieces
+# links without clashes.
+_pieces: dict[str, bytes] = {}  # function name -> the piece that defines it
 
 
 def libdevice_name(base: str, t: ScalarType) -> str:
@@ -72,24 +75,24 @@ def _bitcode() -> bytes:
     return find().read_bytes()
 
 
-def _extract(name: str, triple: str, layout: str) -> bytes:
-    """Bitcode of libdevice cut down to ``name`` and what it calls."""
+def _extract(names: set[str], triple: str, layout: str) -> bytes:
+    """Bitcode of libdevice cut down to ``names`` and what they call (one parse for all)."""
     mod = llvm.parse_bitcode(_bitcode())
-    found = False
+    found: set[str] = set()
     for fn in mod.functions:
         if fn.is_declaration:
             continue
-        if fn.name == name:
-            found = True
+        if fn.name in names:
+            found.add(fn.name)
         else:
             fn.linkage = "internal"
     for gv in mod.global_variables:
         # Constant tables (e.g. the sin/cos reduction table) must not clash between pieces.
         if not gv.is_declaration:
             gv.linkage = "internal"
-    if not found:
+    if found != names:
         raise LoweringError(
-            f"libdevice at {find()} has no function '{name}'",
+            f"libdevice at {find()} has no function '{sorted(names - found)[0]}'",
             code="V511",
             fix="install a current libdevice: pip install -U nvidia-nvvm",
         )
@@ -115,11 +118,16 @@ def link(mod: llvm.ModuleRef, keep: str) -> list[str]:
     ``keep`` is the kernel entry, the one function left external.  Returns the names linked.
     """
     wanted = sorted(f.name for f in mod.functions if f.is_declaration and f.name.startswith(PREFIX))
-    for name in wanted:
-        with _lock:
-            piece = _pieces.get(name)
-            if piece is None:
-                piece = _pieces[name] = _extract(name, mod.triple, mod.data_layout)
+    if not wanted:
+        return []
+    with _lock:
+        missing = {name for name in wanted if name not in _pieces}
+        if missing:
+            piece = _extract(missing, mod.triple, mod.data_layout)
+            for name in missing:
+                _pieces[name] = piece
+        pieces = list({id(_pieces[name]): _pieces[name] for name in wanted}.values())
+    for piece in pieces:
         mod.link_in(llvm.parse_bitcode(piece))
     if wanted:
         for fn in mod.functions:
