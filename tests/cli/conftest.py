@@ -11,11 +11,17 @@ import pytest
 from cli_support import Runner, vyre_env
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("vyre-cache")
+
+
 @pytest.fixture
-def cache_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "cache"
-    path.mkdir()
-    return path
+def cache_dir(shared_cache: Path) -> Path:
+    """The compile cache directory the commands use: one for the whole run, so the parser's
+    grammar tables and compiled kernels are built once (test_cli_cache.py gives each of its
+    tests a private one instead)."""
+    return shared_cache
 
 
 @pytest.fixture

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from cli_support import SAXPY
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    """A private cache per test: these tests count its entries."""
+    path = tmp_path / "cache"
+    path.mkdir()
+    return path
 
 
 def test_path_is_the_configured_directory(vyre_cli, cache_dir):
