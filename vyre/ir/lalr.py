@@ -143,6 +143,9 @@ class Tables:
         self.states = data["states"]
         self.start = data["start"]
         self.end = data["end"]
+        # A unit rule (`?expr: lor`) hands its only child up unchanged: only the state moves.
+        self.unit = [size == 1 and expand1 and shape is None and origin[0] != "_"
+                     for origin, size, _, expand1, shape in data["rules"]]
         self.rules = data["rules"]
 
     def tokens(self, text: str, comments: list | None) -> Iterator[Tok]:
@@ -182,7 +185,7 @@ class Tables:
         Raises NotParsed when the text is not in the language, and TooDeep when values nest
         more than ``max_depth`` callbacks deep (later passes over the tree recurse).
         """
-        states, rules = self.states, self.rules
+        states, rules, unit = self.states, self.rules, self.unit
         state_stack = [self.start]
         values: list = []
         metas: list = []  # (line, col, end_line, end_col) or None, parallel to values
@@ -190,6 +193,9 @@ class Tables:
 
         def reduce(rule_index: int) -> None:
             origin, size, name, expand1, shape = rules[rule_index]
+            if unit[rule_index]:
+                state_stack[-1] = states[state_stack[-2]][origin]
+                return
             if size:
                 children = values[-size:]
                 child_metas = metas[-size:]
@@ -197,11 +203,14 @@ class Tables:
                 del state_stack[-size:], values[-size:], metas[-size:], depths[-size:]
             else:
                 children, child_metas, depth = [], [], 0
-            first = next((m for m in child_metas if m is not None), None)
             meta = None
-            if first is not None:
-                last = next(m for m in reversed(child_metas) if m is not None)
-                meta = (first[0], first[1], last[2], last[3])
+            for first in child_metas:
+                if first is not None:
+                    for last in reversed(child_metas):
+                        if last is not None:
+                            break
+                    meta = (first[0], first[1], last[2], last[3])
+                    break
             raw = children
             if shape is not None:
                 include, trailing = shape
