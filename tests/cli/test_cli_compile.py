@@ -11,6 +11,7 @@ import sys
 import pytest
 from cli_support import ILL_TYPED, SAXPY, TWO_KERNELS, no_traceback, vyre_env
 
+import vyre
 from vyre.ir.infer import resolve
 from vyre.ir.parse import parse
 from vyre.ir.validate import validate
@@ -69,6 +70,7 @@ def test_fingerprint_ignores_layout_and_comments(vyre_cli, write):
     first = vyre_cli("compile", "saxpy.vir", "--emit", "fingerprint")
     assert first.returncode == 0, first.stderr
     assert re.fullmatch(r"[0-9a-f]{64}\n", first.stdout)
+    assert first.stdout.strip() == vyre.fingerprint(parse(SAXPY))
     assert vyre_cli("compile", "spaced.vir", "--emit", "fingerprint").stdout == first.stdout
     assert vyre_cli("compile", "other.vir", "--emit", "fingerprint").stdout != first.stdout
 
@@ -78,6 +80,7 @@ def test_fingerprint_per_kernel_differs(vyre_cli, write):
     double = vyre_cli("compile", "two.vir", "--emit", "fingerprint", "--kernel", "double").stdout
     negate = vyre_cli("compile", "two.vir", "--emit", "fingerprint", "--kernel", "negate").stdout
     assert double and negate and double != negate
+    assert negate.strip() == vyre.fingerprint(parse(TWO_KERNELS).kernel("negate"))
 
 
 def test_ir_is_the_typed_program_and_parses_again(vyre_cli, write):
