@@ -50,11 +50,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--emit", required=True, choices=EMITS, help="what to produce")
     parser.add_argument("--kernel", metavar="K", help="the kernel to compile when the file has several")
     parser.add_argument("--arch", metavar="sm_XX", type=_arch_name, help="GPU architecture for ptx/llvm, e.g. sm_90")
-    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout (- is stdout)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output == "-":
+        args.output = None  # the usual spelling of stdout
     if args.emit == "wire" and args.output is None and _stdout_is_terminal():
         raise UsageError(
             "--emit wire produces binary data, which would garble this terminal",
