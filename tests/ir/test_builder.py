@@ -179,3 +179,10 @@ def test_else_after_else_is_refused():
         kb.continue_()
     with pytest.raises(VyreError), kb.else_():
         pass
+
+
+@pytest.mark.parametrize("bad", ["let", "f32", "1x", "a-b", ""])
+def test_names_must_be_spellable(bad):
+    with pytest.raises(VyreError) as info:
+        KernelBuilder("k").param(bad, "u32")
+    assert info.value.code == "V196"

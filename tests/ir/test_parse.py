@@ -553,3 +553,9 @@ def test_fast_tables_are_cached_and_rebuilt_when_damaged(tmp_path, monkeypatch):
     again = grammar._load_tables(text)
     assert again.states == tables.states
     assert cached.read_bytes() != b"not a pickle"  # rewritten
+
+
+def test_reserved_words_match_the_grammar():
+    keywords = {t.pattern.value for t in grammar.get_parser().terminals
+                if t.pattern.type == "str" and t.pattern.value.isidentifier()}
+    assert keywords == grammar.RESERVED_WORDS

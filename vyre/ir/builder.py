@@ -19,11 +19,13 @@ program text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Union
 
 from vyre.errors import VyreError
+from vyre.ir.grammar import RESERVED_WORDS
 from vyre.ir.nodes import (
     Assign,
     Atomic,
@@ -78,6 +80,18 @@ class BuilderError(VyreError):
 
 
 Operand = Union["Expr", int, float, bool, Node]
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _name(name: str) -> str:
+    """``name`` if VIR0 text can spell it, so that built kernels print and parse back."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name in RESERVED_WORDS:
+        raise BuilderError(f"'{name}' cannot be a VIR0 name", code="V196",
+                           fix="use letters, digits and _ (not first a digit), and no reserved "
+                               "word such as 'let' or 'f32'")
+    return name
 
 
 def _type(t: ScalarType | str | None) -> ScalarType | None:
@@ -288,7 +302,7 @@ class KernelBuilder:
     """Builds one Kernel; statements go into the innermost open block (``with`` blocks)."""
 
     def __init__(self, name: str, workgroup: int | tuple[int, ...] = 1) -> None:
-        self.name = name
+        self.name = _name(name)
         self.workgroup = (workgroup,) if isinstance(workgroup, int) else tuple(workgroup)
         self._decls: list = []
         self._blocks: list[list] = [[]]
@@ -297,18 +311,18 @@ class KernelBuilder:
 
     # --- declarations -----------------------------------------------------------------------
     def param(self, name: str, type: ScalarType | str) -> Expr:  # noqa: A002
-        self._decls.append(Param(name, _type(type)))
+        self._decls.append(Param(_name(name), _type(type)))
         return Expr(Ref(name))
 
     def buffer(self, name: str, elem: ScalarType | str, access: Access | str = Access.READ_WRITE,
                size: int | None = None, host: bool = False) -> BufferRef:
         acc = access if isinstance(access, Access) else Access(access)
         placement = Placement.HOST if host else Placement.GLOBAL
-        self._decls.append(Buffer(name, _type(elem), size, acc, placement))
+        self._decls.append(Buffer(_name(name), _type(elem), size, acc, placement))
         return BufferRef(self, name)
 
     def shared(self, name: str, elem: ScalarType | str, size: int) -> BufferRef:
-        self._decls.append(Shared(name, _type(elem), size))
+        self._decls.append(Shared(_name(name), _type(elem), size))
         return BufferRef(self, name)
 
     # --- statements -------------------------------------------------------------------------
@@ -316,11 +330,11 @@ class KernelBuilder:
         self._blocks[-1].append(stmt)
 
     def let(self, name: str, value: Operand, type: ScalarType | str | None = None) -> Expr:  # noqa: A002
-        self._emit(Let(name, _type(type), node(value)))
+        self._emit(Let(_name(name), _type(type), node(value)))
         return Expr(Ref(name))
 
     def var(self, name: str, value: Operand, type: ScalarType | str | None = None) -> Var:  # noqa: A002
-        self._emit(VarDecl(name, _type(type), node(value)))
+        self._emit(VarDecl(_name(name), _type(type), node(value)))
         return Var(self, name)
 
     def assign(self, name: str | Expr, value: Operand, op: BinOp | str | None = None) -> None:
@@ -404,6 +418,7 @@ class KernelBuilder:
 
     @contextmanager
     def for_(self, var: str, start: Operand, end: Operand, step: Operand | None = None) -> Iterator[Expr]:
+        _name(var)
         s, e = node(start), node(end)
         st = None if step is None else node(step)
         with self._block() as body:

@@ -39,6 +39,14 @@ GRAMMAR_CANDIDATES = (
 _CONTINUES = frozenset(
     ["||", "&&", "|", "^", "&", "==", "!=", "<", "<=", ">", ">=", "<<", ">>", "+", "-", "*", "/", "%", "!", "~", "=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", ",", "{", "(", "[", ":", "..", "."]
 )
+# Words the grammar reserves (tests/ir/test_parse.py checks this against the grammar).
+RESERVED_WORDS = frozenset({
+    "vir0", "kernel", "workgroup", "param", "buffer", "shared", "read", "write", "read_write",
+    "host", "let", "var", "if", "else", "for", "in", "step", "while", "loop", "break",
+    "continue", "return", "barrier", "fence", "true", "false", "len", "bitcast", "gid", "lid",
+    "wid", "nwg", "bool", "i32", "u32", "i64", "u64", "f32", "f64", "relaxed", "acquire",
+    "release", "acq_rel", "seq_cst", "device", "system",
+})
 _OPEN = frozenset({"(", "["})
 _CLOSE = frozenset({")", "]"})
 
