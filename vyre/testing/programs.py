@@ -189,6 +189,9 @@ class _Gen:
         """True about once in ``one_in`` draws; shrinks to False, so options shrink away."""
         return self.draw(st.integers(0, one_in - 1)) == one_in - 1
 
+    def type_of(self, name: str) -> ScalarType:
+        return next(v.type for v in reversed(self.env) if v.name == name)
+
     def fresh(self, prefix: str) -> str:
         self.counter += 1
         return f"{prefix}{self.counter}"
@@ -251,8 +254,11 @@ class _Gen:
             return self.pick(refs)
         if kind == "load":
             buf = self.pick(inputs)
-            index = self.pick([Ref("lin"), Binary(BinOp.REM, Ref("lin"), Len(buf.name))]
-                              + [r for r in (Ref(v.name) for v in self.env if v.type.is_int)][:4])
+            index: Expr = self.pick([Ref("lin"), Binary(BinOp.REM, Ref("lin"), Len(buf.name))]
+                                    + [Ref(v.name) for v in self.env if v.type.is_int][:4])
+            if buf.size is not None and isinstance(index, Ref) and index.name != "lin":
+                # a let bound to a literal is a constant index: V242 if outside a static size
+                index = Binary(BinOp.ADD, index, _typed_lit(0, self.type_of(index.name)))
             return Load(buf.name, index)
         if kind == "id":
             return ThreadId(self.pick(IdKind), self.draw(st.integers(0, 2)))
