@@ -178,6 +178,24 @@ def case_scan_bytes(n: int, rng: np.random.Generator):
     return (f"{n} bytes, chunks of {chunk}", run, peer, lambda a, b: int(a[0]) == int(b[0]))
 
 
+def case_reduce_max(n: int, rng: np.random.Generator):
+    exe = example("reduce_max")
+    values = rng.integers(0, 2**32, n, dtype=np.uint32)
+    result = np.zeros(1, np.uint32)
+    return (f"{n} u32", lambda: exe(values=values, result=result)["result"],
+            lambda: np.array([values.max()], np.uint32), _same)
+
+
+def case_transpose(n: int, rng: np.random.Generator):
+    exe = example("transpose")
+    src = rng.standard_normal(n * n).astype(np.float32)
+    dst = np.zeros(n * n, np.float32)
+    g = -(-n // 16)
+    return (f"{n}x{n} f32, 16x16 tiles",
+            lambda: exe(grid=(g, g), rows=n, cols=n, src=src, dst=dst)["dst"],
+            lambda: np.ascontiguousarray(src.reshape(n, n).T).ravel(), _same)
+
+
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.tobytes() == np.asarray(b, a.dtype).tobytes()
 
@@ -196,6 +214,8 @@ CASES = {
     "host_flag": (case_host_flag, 1 << 20, 1 << 16),
     "collatz": (case_collatz, 1 << 16, 1 << 12),
     "scan_bytes": (case_scan_bytes, 1 << 20, 1 << 16),
+    "reduce_max": (case_reduce_max, 1 << 20, 1 << 16),
+    "transpose": (case_transpose, 1024, 128),
 }
 
 
