@@ -131,7 +131,27 @@ def check_collatz(rng: np.random.Generator) -> None:
     assert out["steps"].tolist() == [_collatz(int(v)) for v in start]
 
 
+def check_reduce_max(rng: np.random.Generator) -> None:
+    exe = compile_example("reduce_max")
+    for n in (1, 256, 1000):
+        values = rng.integers(0, 2**32, n, dtype=np.uint32)
+        start = np.array([rng.integers(0, 2**32)], np.uint32)
+        out = exe(values=values, result=start)
+        assert out["result"].tolist() == [max(int(start[0]), int(values.max()))]
+
+
+def check_transpose(rng: np.random.Generator) -> None:
+    exe = compile_example("transpose")
+    for rows, cols in ((1, 1), (16, 16), (23, 40), (40, 7)):
+        src = rng.standard_normal(rows * cols).astype(np.float32)
+        grid = (-(-cols // 16), -(-rows // 16))
+        out = exe(grid=grid, rows=rows, cols=cols, src=src, dst=np.zeros(rows * cols, np.float32))
+        assert out["dst"].tobytes() == src.reshape(rows, cols).T.ravel().tobytes()
+
+
 CHECKS: dict[str, Callable[[np.random.Generator], None]] = {
+    "reduce_max": check_reduce_max,
+    "transpose": check_transpose,
     "saxpy": check_saxpy,
     "dot": check_dot,
     "histogram": check_histogram,
