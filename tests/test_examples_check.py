@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from vyre.ir.infer import resolve
-from vyre.ir.nodes import Barrier, Shared
+from vyre.ir.nodes import Barrier, Module, Shared
 from vyre.ir.parse import load, parse
 from vyre.ir.validate import check
 
@@ -42,6 +42,7 @@ def test_example_is_valid(path: Path):
     for k in module.kernels:
         resolved = resolve(k)
         assert resolve(resolved) == resolved
+        assert check(Module((resolved,))) == []
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
