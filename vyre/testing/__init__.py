@@ -18,12 +18,12 @@ from vyre.testing.conformance import (
     check_case,
     run_conformance,
 )
-from vyre.testing.features import ALL_FEATURES, CAPABILITIES, FEATURES, features_of
+from vyre.testing.features import ALL_FEATURES, CAPABILITIES, FEATURES, features_of, supported
 from vyre.testing.programs import Case, GenConfig, cases, kernels
 from vyre.testing.ulp import compare_outputs, tolerances, ulp_distance
 
 __all__ = [
     "ALL_FEATURES", "CAPABILITIES", "FEATURES", "Case", "ConformanceReport", "GenConfig", "Outcome",
     "assert_backends_agree", "cases", "check_case", "compare_outputs", "features_of", "kernels",
-    "run_conformance", "tolerances", "ulp_distance",
+    "run_conformance", "supported", "tolerances", "ulp_distance",
 ]

@@ -1,0 +1,74 @@
+"""Programs on which cpu_ref and host_jit once disagreed, found by the conformance runner.
+
+Each test holds the shrunk program, its inputs and the outputs docs/semantics.md prescribes
+(worked out by hand, not copied from a backend), and checks every CI backend against them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vyre.testing import assert_backends_agree
+
+BACKENDS = ("cpu_ref", "host_jit")
+
+
+def f32(*bits: int) -> np.ndarray:
+    return np.array(bits, dtype=np.uint32).view(np.float32)
+
+
+INF, NEG_INF, NEG_ZERO = 0x7F800000, 0xFF800000, 0x80000000
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_min_of_zero_and_negative_zero_in_some_lanes_only(backend: str) -> None:
+    """min(0.0, -0.0) is -0.0 (semantics 4, "min, max, clamp"), so rsqrt of it is -inf.
+
+    Found with seed 11: cpu_ref returned +inf in the one lane (of ten) whose second operand
+    was -0.0, host_jit -inf; cpu_ref was wrong. It agrees again since later cpu_ref changes.
+    """
+    source = """vir0
+kernel k workgroup(2, 5) {
+  buffer in0: f32[] read
+  buffer out0: u32[] read_write
+  buffer tr: f32[] write
+  buffer cnt: i32[1] read_write
+  let lin = gid.x + gid.y * 2u32
+  let v1 = 0u32
+  out0[lin] = 0u32
+  tr[lin] = rsqrt(min(in0[0i32], in0[lin + 0u32]))
+}
+"""
+    args = {
+        "in0": f32(0, 0, 0, 0, 0, 0, 0, 0, 0, NEG_ZERO),
+        "out0": np.zeros(10, np.uint32),
+        "tr": np.zeros(10, np.float32),
+        "cnt": np.array([-(2**31)], np.int32),
+    }
+    expected = {
+        "out0": np.zeros(10, np.uint32),
+        "tr": f32(*[INF] * 9, NEG_INF),
+        "cnt": np.array([-(2**31)], np.int32),
+    }
+    assert_backends_agree(source, args, expected, grid=(1,), backends=(backend,))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_min_and_max_of_signed_zeros_lane_by_lane(backend: str) -> None:
+    """The same rule without a transcendental, both argument orders, min and max."""
+    source = """vir0
+kernel k workgroup(4) {
+  buffer a: f32[] read
+  buffer b: f32[] read
+  buffer lo: f32[] write
+  buffer hi: f32[] write
+  let i = gid.x
+  lo[i] = min(a[i], b[i])
+  hi[i] = max(a[i], b[i])
+}
+"""
+    args = {"a": f32(0, NEG_ZERO, 0, NEG_ZERO), "b": f32(0, 0, NEG_ZERO, NEG_ZERO),
+            "lo": np.ones(4, np.float32), "hi": np.ones(4, np.float32)}
+    expected = {"lo": f32(0, NEG_ZERO, NEG_ZERO, NEG_ZERO), "hi": f32(0, 0, 0, NEG_ZERO)}
+    assert_backends_agree(source, args, expected, grid=1, backends=(backend,))
