@@ -173,3 +173,29 @@ def test_module_of_one_kernel_round_trips_through_compile() -> None:
     module = Module((vyre.parse(SCALE).kernel("scale"),))
     exe = vyre.compile(module, backend="cpu_ref", cache=None)
     assert exe.kernel.name == "scale"
+
+
+def test_one_executable_called_from_several_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    src = """vir0
+kernel acc workgroup(8) {
+  buffer x: u32[] read
+  buffer y: u32[] read_write
+  let i = gid.x
+  if i < len(y) {
+    for k in 0..x[i] { y[i] += k }
+  }
+}
+"""
+    exe = vyre.compile(src, backend="cpu_ref", cache=None)
+    rng = np.random.default_rng(0)
+    inputs = [rng.integers(0, 50, 300).astype(np.uint32) for _ in range(8)]
+
+    def call(x: np.ndarray) -> np.ndarray:
+        return exe(x=x, y=np.full(300, 1, np.uint32))["y"]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(call, inputs))
+    for x, y in zip(inputs, results, strict=True):
+        assert y.tolist() == [1 + v * (v - 1) // 2 for v in x.tolist()]

@@ -173,18 +173,23 @@ class ExprCompiler:
         return self.compile(e, scope, hint)
 
     def loader(self, st: Storage, index: Ev, *, view: bool = False) -> Ev:
+        """``d -> st[index(d)]`` per active lane."""
+        load_at = self.load_at(st, view=view)
+        return lambda d: load_at(d, index(d))
+
+    def load_at(self, st: Storage, *, view: bool = False) -> Callable[[Dispatch, Any], Any]:
+        """``(d, i) -> st[i]`` per active lane, zero out of bounds."""
         slot = st.slot
         if st.shared:
             size = st.size
 
-            def load_shared(d: Dispatch) -> Any:
-                return gather(d.shared[slot], index(d), size, d.workgroup_base(size))
+            def load_shared(d: Dispatch, i: Any) -> Any:
+                return gather(d.shared[slot], i, size, d.workgroup_base(size))
 
             return load_shared
         copy = st.writable and not view
 
-        def load(d: Dispatch) -> Any:
-            i = index(d)
+        def load(d: Dispatch, i: Any) -> Any:
             buf = d.buffers[slot]
             if i is d.iota and d.active is None and d.n <= len(buf):
                 # gid.x of a 1-D dispatch: a slice, copied if a later store could change it

@@ -134,17 +134,11 @@ class StmtCompiler(ExprCompiler):
         if s.op is not None:
             # `buf[i] op= v`: one load and one store, sharing the index
             fn = arith.binary(s.op, t)
-            cached: list[Any] = [None]
-            load = self.loader(st, lambda d: cached[0])
-            rhs = value
-
-            def value(d: Dispatch) -> Any:
-                return fn(load(d), rhs(d))
+            load_at = self.load_at(st, view=True)
 
             def store_op(d: Dispatch) -> None:
-                cached[0] = index(d)
-                _store_value(d, st, slot, cached[0], value(d))
-                cached[0] = None
+                i = index(d)
+                _store_value(d, st, slot, i, fn(load_at(d, i), value(d)))
 
             return store_op
 
