@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 import pytest
 
@@ -97,3 +98,25 @@ def test_memoised_bytes_follow_the_kernel_object() -> None:
             gc.collect()
     gc.collect()
     assert len(ck._memo) < 200  # dead kernels leave the memo
+
+
+def test_garbage_collection_during_key_computation_does_not_deadlock() -> None:
+    # Weakref callbacks of dead kernels run inside whatever allocation triggers a collection,
+    # including the memo's own bookkeeping; that must never block.
+    def churn() -> None:
+        for factor in range(3000):
+            kernel = scale_kernel(factor)
+            # A kernel in a reference cycle dies only in a collection, which may start at any
+            # allocation, also inside the memo's own code.
+            object.__setattr__(kernel, "_cycle", kernel)
+            cache_key(kernel, FakeBackend(), OPTS)
+
+    old = gc.get_threshold()
+    gc.set_threshold(5, 1, 1)
+    try:
+        worker = threading.Thread(target=churn, daemon=True)
+        worker.start()
+        worker.join(60)
+    finally:
+        gc.set_threshold(*old)
+    assert not worker.is_alive(), "computing cache keys deadlocked"

@@ -8,8 +8,6 @@ the cache is validated and resolved, and the wire format has no spans or comment
 
 from __future__ import annotations
 
-import os
-import threading
 import weakref
 
 import blake3
@@ -24,16 +22,9 @@ KEY_BYTES = 32  # a blake3 digest; hex keys are twice as long
 # Encoding a kernel costs far more than hashing it, and a warm in-process compile of the same
 # Kernel object should cost almost nothing: remember each live kernel's bytes by identity.
 # Entries go away with their kernel (weakref callback), so the memo never pins programs.
+# No lock: single dict operations are atomic, and a lock here would deadlock when garbage
+# collection runs a callback while the same thread holds it.
 _memo: dict[int, tuple[weakref.ref, bytes]] = {}
-_memo_lock = threading.Lock()
-
-
-def _reset_lock_after_fork() -> None:
-    global _memo_lock
-    _memo_lock = threading.Lock()  # another thread may have held it at the fork
-
-
-os.register_at_fork(after_in_child=_reset_lock_after_fork)
 
 
 def kernel_bytes(kernel: Kernel) -> bytes:
@@ -44,19 +35,19 @@ def kernel_bytes(kernel: Kernel) -> bytes:
         return hit[1]
     data = wire.encode(Module((kernel,)))
     try:
-        ref = weakref.ref(kernel, lambda _r, ident=ident: _forget(ident, _r))
+        ref = weakref.ref(kernel, lambda r, ident=ident: _forget(ident, r))
     except TypeError:  # an object that cannot be weakly referenced: just don't memoise
         return data
-    with _memo_lock:
-        _memo[ident] = (ref, data)
+    _memo[ident] = (ref, data)
     return data
 
 
 def _forget(ident: int, ref: weakref.ref) -> None:
-    with _memo_lock:
-        entry = _memo.get(ident)
-        if entry is not None and entry[0] is ref:
-            del _memo[ident]
+    # Only this kernel's entry: its id may already belong to a newer kernel.  (Should a newer
+    # entry be dropped in a race, the next lookup just encodes again.)
+    entry = _memo.get(ident)
+    if entry is not None and entry[0] is ref:
+        _memo.pop(ident, None)
 
 
 def _field(h: blake3.blake3, data: bytes) -> None:
