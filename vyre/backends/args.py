@@ -289,9 +289,10 @@ def _is_float(value: Any) -> bool:
 
 def _bool_param(param: Param, value: Any) -> np.generic:
     if not _is_bool(value):
+        # a number is the right kind of thing, just not a truth value; anything else is not
+        code = "V408" if _is_int(value) or _is_float(value) else "V403"
         raise _param_error(param, f"expects True or False, but got {_kind_of(value)}",
-                           fix=f"pass {param.name}=bool(value)", code="V403"
-                           if not (_is_int(value) or _is_float(value)) else "V408")
+                           fix=f"pass {param.name}=bool(value)", code=code)
     return np.bool_(bool(value))
 
 

@@ -48,7 +48,7 @@ def _fsign(x: Value) -> Value:
 def _fma_f32(a: Value, b: Value, c: Value) -> Value:
     # a*b is exact in f64; (p, c) -> s + e exactly (TwoSum); rounding s to odd keeps the
     # information f32 rounding needs, so the final rounding is the single correct one.
-    p = np.float64(1) * np.asarray(a, np.float64) * np.asarray(b, np.float64)
+    p = np.asarray(a, np.float64) * np.asarray(b, np.float64)
     c64 = np.asarray(c, np.float64)
     s = p + c64
     bb = s - p
