@@ -41,6 +41,22 @@ class Binding:
     value: ir.Value
     type: ScalarType
     mutable: bool
+    lanes: bool = False  # value is an array with one slot per invocation (see Lanes)
+
+
+@dataclass
+class Lanes:
+    """Host execution of a kernel with barriers: the code between barriers runs as a loop
+    over the workgroup's invocations, so every binding has one slot per invocation."""
+
+    size: int  # invocations per workgroup
+    index: ir.Value  # the current invocation (linear lid); 0 outside a region
+    done: ir.Value  # [size x i8]: the invocation has returned
+    remaining: ir.Value  # i32: invocations that have not returned
+    request: ir.Value  # i8: 1 = break, 2 = continue out of a region to a workgroup-level loop
+    exit: ir.Block  # the end of the workgroup
+    next_lane: ir.Block | None = None  # inside a region: where an invocation's turn ends
+    depth: int = 0  # len(ctx.loops) when the region began
 
 
 @dataclass
@@ -57,6 +73,15 @@ class Ctx:
     scopes: list[dict[str, Binding]] = field(default_factory=lambda: [{}])
     loops: list[tuple[ir.Block, ir.Block]] = field(default_factory=list)  # (continue, break)
     ids: dict[tuple[str, int], ir.Value] = field(default_factory=dict)  # target-provided ids
+    lanes: Lanes | None = None
+
+    def slot(self, b: Binding) -> ir.Value:
+        """The address holding a mutable or per-invocation binding's current value."""
+        if b.lanes:
+            assert self.lanes is not None
+            zero = ir.Constant(ir.IntType(32), 0)
+            return self.builder.gep(b.value, [zero, self.lanes.index], inbounds=True)
+        return b.value
 
     def lookup(self, name: str) -> Binding:
         for scope in reversed(self.scopes):

@@ -43,8 +43,8 @@ def _lit(ctx: Ctx, e: n.Lit) -> TV:
 
 def _ref(ctx: Ctx, e: n.Ref) -> TV:
     b = ctx.lookup(e.name)
-    if b.mutable:
-        return TV(ctx.builder.load(b.value, typ=T.value_type(b.type)), b.type)
+    if b.mutable or b.lanes:
+        return TV(ctx.builder.load(ctx.slot(b), typ=T.value_type(b.type)), b.type)
     return TV(b.value, b.type)
 
 

@@ -60,11 +60,17 @@ class TargetHooks(abc.ABC):
 
     @abc.abstractmethod
     def math(self, ctx: Ctx, fn: Builtin, args: list[TV]) -> ir.Value:
-        """A transcendental builtin (or "fmod" as Builtin None) from the target's math library."""
+        """A transcendental builtin from the target's math library."""
 
     @abc.abstractmethod
     def fmod(self, ctx: Ctx, a: TV, b: TV) -> ir.Value:
         """C fmod, exact."""
+
+    def lower_body(self, ctx: Ctx, body: tuple) -> None:
+        """Lower the kernel body; a target may restructure it (the host does, for barriers)."""
+        from vyre.lower.stmt import lower_block
+
+        lower_block(ctx, body)
 
     def fence(self, ctx: Ctx, order: MemOrder, scope: Scope) -> None:
         # A fence needs at least acquire; relaxed orders nothing, so it is dropped.

@@ -1,15 +1,16 @@
 """Host-CPU target hooks and the driver that runs every invocation of a dispatch in a loop.
 
 The kernel body becomes an internal function taking the ABI arguments plus nine ``u32``
-ids (wid x/y/z, lid x/y/z, nwg x/y/z).  The exported driver
+ids (wid x/y/z, lid x/y/z, nwg x/y/z).  A kernel with barriers instead becomes a function
+for a whole workgroup (ABI arguments plus wid and nwg) that runs the code between barriers
+as loops over the invocations (vyre.lower.workgroup).  The exported driver
 
     void vyre_run_<kernel>(void **args, u32 nwg_x, u32 nwg_y, u32 nwg_z)
 
 takes the arguments the way ``cuLaunchKernel`` does (``args[i]`` points at the value of
 ABI argument ``i``), and for each workgroup (x fastest) zeroes the shared arrays and calls
 the body for each invocation (x fastest), one at a time.  So atomics are plain sequential
-updates in invocation order, like the CPU reference.  Barriers cannot be honoured by
-sequential invocations and are rejected.  Library math calls libm (``sinf``, ``atan2``...),
+updates in invocation order, like the CPU reference.  Library math calls libm (``sinf``, ``atan2``...),
 resolved from the process.
 """
 
@@ -46,12 +47,14 @@ class HostHooks(TargetHooks):
     global_addrspace = 0
     shared_addrspace = 0
 
-    def __init__(self, triple: str) -> None:
+    def __init__(self, triple: str, barriers: bool = False) -> None:
         self.triple = triple
+        self.barriers = barriers  # one call per workgroup (regions between barriers)
         self.shared: list[tuple[ir.GlobalVariable, int, ir.Type]] = []
 
     def entry_function(self, module: ir.Module, kernel: Kernel, abi_types: list[ir.Type]) -> ir.Function:
-        fn = ir.Function(module, ir.FunctionType(T.VOID, abi_types + [T.I32] * 9), f"{kernel.name}.invocation")
+        extra, name = (6, "workgroup") if self.barriers else (9, "invocation")
+        fn = ir.Function(module, ir.FunctionType(T.VOID, abi_types + [T.I32] * extra), f"{kernel.name}.{name}")
         fn.linkage = "internal"
         # Kept out of line: inlining the body into the six-deep dispatch loop nest roughly
         # tripled O3 + codegen time on generated programs and gained little.
@@ -59,11 +62,24 @@ class HostHooks(TargetHooks):
         return fn
 
     def thread_id(self, ctx: Ctx, kind: IdKind, axis: int) -> ir.Value:
+        if self.barriers:
+            if kind is IdKind.LID:
+                return ctx.ids[("lid", axis)]  # the current invocation of the region loop
+            first = len(ctx.fn.args) - 6
+            return ctx.fn.args[first + (3 if kind is IdKind.NWG else 0) + axis]
         first = len(ctx.fn.args) - 9
         return ctx.fn.args[first + 3 * _ID_ORDER.index(kind) + axis]
 
     def barrier(self, ctx: Ctx) -> None:
-        raise barrier_error(ctx.kernel)
+        raise barrier_error(ctx.kernel)  # barriers are region boundaries, never lowered
+
+    def lower_body(self, ctx: Ctx, body: tuple) -> None:
+        if self.barriers:
+            from vyre.lower.workgroup import lower_body
+
+            lower_body(ctx, body)
+        else:
+            super().lower_body(ctx, body)
 
     def init_shared(self, ctx: Ctx, arrays: list[tuple[ir.GlobalVariable, int, ir.Type]]) -> None:
         self.shared = list(arrays)  # the driver zeroes them once per workgroup
@@ -95,24 +111,26 @@ class HostHooks(TargetHooks):
 
 def barrier_error(kernel: Kernel) -> BackendError:
     return BackendError(
-        f"kernel '{kernel.name}' uses barrier(), which the host_jit backend does not support "
-        "(it runs the invocations of a workgroup one after another)",
+        f"kernel '{kernel.name}' has a barrier() the host lowering could not place",
         code="V530",
-        fix="run it with backend='cpu_ref' or backend='ptx', which support barriers",
+        fix="validate the kernel first (barriers must be in uniform control flow, V250), or "
+        "run it with backend='cpu_ref' or backend='ptx'",
     )
 
 
 def build_host_module(kernel: Kernel, triple: str) -> ir.Module:
     """The kernel body plus the driver ``vyre_run_<kernel>`` for the host."""
-    hooks = HostHooks(triple)
+    from vyre.lower.workgroup import has_barrier
+
+    hooks = HostHooks(triple, barriers=has_barrier(kernel.body))
     module = build_module(kernel, hooks)
-    body = module.get_global(f"{kernel.name}.invocation")
-    _build_driver(module, kernel, body, hooks.shared)
+    body = module.get_global(f"{kernel.name}.{'workgroup' if hooks.barriers else 'invocation'}")
+    _build_driver(module, kernel, body, hooks.shared, hooks.barriers)
     return module
 
 
 def _build_driver(module: ir.Module, kernel: Kernel, body: ir.Function,
-                  shared: list[tuple[ir.GlobalVariable, int, ir.Type]]) -> None:
+                  shared: list[tuple[ir.GlobalVariable, int, ir.Type]], per_workgroup: bool) -> None:
     ptr = ir.PointerType()
     fn = ir.Function(module, ir.FunctionType(T.VOID, [ptr, T.I32, T.I32, T.I32]), driver_name(kernel))
     args_ptr, *nwg = fn.args
@@ -128,7 +146,10 @@ def _build_driver(module: ir.Module, kernel: Kernel, body: ir.Function,
         for gv, size, elem in shared:
             nbytes = size * T.byte_size(elem)
             b.call(memset, [gv, ir.Constant(T.I8, 0), ir.Constant(T.I64, nbytes), ir.Constant(T.I1, 0)])
-        _nest(b, fn, list(reversed(wg)), lambda lid: b.call(body, values + wid + lid + list(nwg)))
+        if per_workgroup:
+            b.call(body, values + wid + list(nwg))
+        else:
+            _nest(b, fn, list(reversed(wg)), lambda lid: b.call(body, values + wid + lid + list(nwg)))
 
     _nest(b, fn, list(reversed(nwg)), invocations)
     b.ret_void()

@@ -11,7 +11,6 @@ from vyre.lower import types as T
 from vyre.lower.abi import ArgKind, arguments
 from vyre.lower.context import Binding, BufferRef, Ctx
 from vyre.lower.hooks import TargetHooks
-from vyre.lower.stmt import lower_block
 
 
 def abi_types(kernel: Kernel, hooks: TargetHooks) -> list[ir.Type]:
@@ -61,7 +60,7 @@ def _build(kernel: Kernel, hooks: TargetHooks) -> ir.Module:
         ptr = ir.FormattedConstant(ir.PointerType(addrspace=hooks.shared_addrspace), gv.get_reference())
         ctx.buffers[s.name] = BufferRef(s.name, ptr, ir.Constant(T.I32, s.size), s.elem, Scope.WORKGROUP, None)
     hooks.init_shared(ctx, arrays)
-    lower_block(ctx, kernel.body)
+    hooks.lower_body(ctx, kernel.body)
     if not ctx.builder.block.is_terminated:
         ctx.builder.ret_void()
     ir.IRBuilder(entry).branch(start)

@@ -48,23 +48,39 @@ def _typed(ctx: Ctx, declared, value: n.Expr) -> TV:
 
 def _let(ctx: Ctx, s: n.Let) -> None:
     v = _typed(ctx, s.type, s.value)
-    ctx.bind(s.name, Binding(v.v, v.t, mutable=False))
+    if ctx.lanes is not None:
+        _bind_lanes(ctx, s.name, v, mutable=False)
+    else:
+        ctx.bind(s.name, Binding(v.v, v.t, mutable=False))
 
 
 def _var(ctx: Ctx, s: n.VarDecl) -> None:
     v = _typed(ctx, s.type, s.value)
+    if ctx.lanes is not None:
+        _bind_lanes(ctx, s.name, v, mutable=True)
+        return
     slot = ctx.alloca(T.value_type(v.t), name=s.name)
     ctx.builder.store(v.v, slot)
     ctx.bind(s.name, Binding(slot, v.t, mutable=True))
 
 
+def _bind_lanes(ctx: Ctx, name: str, v: TV, mutable: bool) -> None:
+    # One slot per invocation: the binding may be read in a later region, after a barrier.
+    assert ctx.lanes is not None
+    array = ctx.alloca(ir.ArrayType(T.value_type(v.t), ctx.lanes.size), name=name)
+    binding = Binding(array, v.t, mutable=mutable, lanes=True)
+    ctx.bind(name, binding)
+    ctx.builder.store(v.v, ctx.slot(binding))
+
+
 def _assign(ctx: Ctx, s: n.Assign) -> None:
     b = ctx.lookup(s.name)
     v = lower_expr(ctx, s.value)
+    slot = ctx.slot(b)
     if s.op is not None:
-        old = TV(ctx.builder.load(b.value, typ=T.value_type(b.type)), b.type)
+        old = TV(ctx.builder.load(slot, typ=T.value_type(b.type)), b.type)
         v = binary(ctx, s.op, old, v)
-    ctx.builder.store(v.v, b.value)
+    ctx.builder.store(v.v, slot)
 
 
 def _store(ctx: Ctx, s: n.Store) -> None:
@@ -199,11 +215,26 @@ def _jump(ctx: Ctx, target: ir.Block) -> None:
 
 
 def _break(ctx: Ctx, s: n.Break) -> None:
-    _jump(ctx, _innermost(ctx, s)[1])
+    target = _innermost(ctx, s)[1]
+    if not _leave_region(ctx, 1):
+        _jump(ctx, target)
 
 
 def _continue(ctx: Ctx, s: n.Continue) -> None:
-    _jump(ctx, _innermost(ctx, s)[0])
+    target = _innermost(ctx, s)[0]
+    if not _leave_region(ctx, 2):
+        _jump(ctx, target)
+
+
+def _leave_region(ctx: Ctx, request: int) -> bool:
+    """A break/continue whose loop encloses the current barrier region: ask the workgroup
+    level to take it after every invocation's turn (it is uniform, so all ask)."""
+    lanes = ctx.lanes
+    if lanes is None or lanes.next_lane is None or len(ctx.loops) != lanes.depth:
+        return False
+    ctx.builder.store(ir.Constant(T.I8, request), lanes.request)
+    _jump(ctx, lanes.next_lane)
+    return True
 
 
 def _innermost(ctx: Ctx, s: n.Stmt) -> tuple[ir.Block, ir.Block]:
@@ -218,6 +249,15 @@ def _innermost(ctx: Ctx, s: n.Stmt) -> tuple[ir.Block, ir.Block]:
 
 
 def _return(ctx: Ctx, s: n.Return) -> None:
+    lanes = ctx.lanes
+    if lanes is not None and lanes.next_lane is not None:
+        # This invocation is finished: later regions skip it.
+        b = ctx.builder
+        flag = b.gep(lanes.done, [ir.Constant(T.I32, 0), lanes.index], inbounds=True)
+        b.store(ir.Constant(T.I8, 1), flag)
+        b.store(b.sub(b.load(lanes.remaining, typ=T.I32), ir.Constant(T.I32, 1)), lanes.remaining)
+        _jump(ctx, lanes.next_lane)
+        return
     ctx.builder.ret_void()
     ctx.builder.position_at_end(ctx.new_block("dead"))
 

@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 from host_jit_support import elementwise, jit
 
-from vyre.errors import BackendError
-
 INT_EDGES = {
     "i32": [0, 1, -1, 2, -2, 7, -7, 31, 32, 33, -33, 2**31 - 1, -(2**31), 123456, -98765],
     "u32": [0, 1, 2, 7, 31, 32, 33, 64, 2**31, 2**32 - 1, 2**32 - 2, 123456, 4000000000],
@@ -452,19 +450,110 @@ kernel k workgroup(2, 3, 2) {
                 assert v == x % 2 + 10 * (y % 3) + 100 * (z % 2) + 1000 * (x // 2) + 10000 * (y // 3) + 100000 * (z // 2)
 
 
-def test_barriers_are_refused_with_the_backends_that_support_them():
-    with pytest.raises(BackendError) as e:
-        jit("""vir0
-kernel k workgroup(4) {
-  shared s: u32[4]
+def test_barrier_orders_shared_memory_across_the_workgroup():
+    exe = jit("""vir0
+kernel k workgroup(4, 2) {
+  shared s: u32[8]
   buffer out: u32[] write
-  s[lid.x] = gid.x
+  let me = lid.x + 4 * lid.y
+  s[me] = gid.x * 100 + gid.y
   barrier()
+  out[gid.x + 8 * gid.y] = s[7 - me]
+}
+""")
+    got = exe(grid=(2, 1), out=np.zeros(16, np.uint32))["out"].reshape(2, 8)
+    for gy in range(2):
+        for gx in range(8):
+            wx, lx = divmod(gx, 4)
+            me = lx + 4 * gy
+            other = 7 - me
+            ox, oy = wx * 4 + other % 4, other // 4
+            assert got[gy, gx] == ox * 100 + oy
+
+
+def test_bindings_survive_barriers_and_uniform_loops_break():
+    exe = jit("""vir0
+kernel k workgroup(8) {
+  shared s: i32[8]
+  buffer out: i32[] write
+  let t = lid.x
+  var acc: i32 = i32(t)
+  var round: u32 = 0
+  loop {
+    s[t] = acc
+    barrier()
+    acc += s[(t + 1) % 8]
+    barrier()
+    round += 1
+    if round == 3 {
+      break
+    }
+  }
+  for j in 0..2 {
+    barrier()
+    if j == 1 {
+      continue
+    }
+    acc *= 2
+  }
+  out[gid.x] = acc
+}
+""")
+    acc = list(range(8))
+    for _ in range(3):
+        acc = [acc[t] + acc[(t + 1) % 8] for t in range(8)]
+    acc = [2 * a for a in acc]
+    got = exe(grid=2, out=np.zeros(16, np.int32))["out"]
+    assert got.tolist() == acc + acc
+
+
+def test_returns_around_barriers():
+    exe = jit("""vir0
+kernel k workgroup(4) {
+  param stop: bool
+  shared s: u32[4]
+  buffer out: u32[] read_write
+  if stop {
+    return
+  }
+  s[lid.x] = lid.x + 1
+  barrier()
+  if lid.x == 2 {
+    return
+  }
   out[gid.x] = s[3 - lid.x]
 }
 """)
-    assert e.value.code == "V530"
-    assert "barrier" in e.value.message and "cpu_ref" in e.value.fix and "ptx" in e.value.fix
+    got = exe(grid=2, stop=False, out=np.full(8, 99, np.uint32))["out"]
+    assert got.tolist() == [4, 3, 99, 1, 4, 3, 99, 1]
+    got = exe(grid=2, stop=True, out=np.full(8, 99, np.uint32))["out"]
+    assert got.tolist() == [99] * 8
+
+
+def test_uniform_branches_with_barriers_use_params_and_workgroup_ids():
+    exe = jit("""vir0
+kernel k workgroup(2) {
+  param n: u32
+  shared s: u32[2]
+  buffer out: u32[] write
+  var v: u32 = lid.x
+  if wid.x % 2 == 0 {
+    s[lid.x] = 10
+    barrier()
+    v += s[1 - lid.x]
+  } else if n > 5 {
+    for r in 0..n step 3 {
+      s[lid.x] = r
+      barrier()
+      v += s[1 - lid.x]
+      barrier()
+    }
+  }
+  out[gid.x] = v
+}
+""")
+    got = exe(grid=3, n=7, out=np.zeros(6, np.uint32))["out"]
+    assert got.tolist() == [10, 11, 0 + 9, 1 + 9, 10, 11]
 
 
 # f32 and f64 bounds of docs/semantics.md plus 1 ULP for libm (see docs/lowering.md).

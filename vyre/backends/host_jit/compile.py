@@ -6,10 +6,9 @@ import functools
 
 import llvmlite.binding as llvm
 
-from vyre.ir import nodes as n
 from vyre.ir.nodes import Kernel
 from vyre.lower import target
-from vyre.lower.host import barrier_error, build_host_module
+from vyre.lower.host import build_host_module
 
 
 @functools.cache
@@ -24,21 +23,8 @@ def host_cpu() -> str:
     return f"{llvm.get_host_cpu_name()}"
 
 
-def uses_barrier(stmts: tuple[n.Stmt, ...]) -> bool:
-    """True when a barrier() occurs anywhere in ``stmts``."""
-    for s in stmts:
-        if isinstance(s, n.Barrier):
-            return True
-        for name in n.BLOCK_FIELDS.get(type(s), ()):
-            if uses_barrier(getattr(s, name)):
-                return True
-    return False
-
-
 def host_llvm_ir(kernel: Kernel) -> str:
     """The unoptimised host LLVM IR text of ``kernel`` and its driver."""
-    if uses_barrier(kernel.body):
-        raise barrier_error(kernel)
     module = build_host_module(kernel, host_triple())
     module.data_layout = str(target.host_target_machine().target_data)
     return str(module)
