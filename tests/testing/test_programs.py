@@ -167,3 +167,30 @@ def test_transcendentals_are_only_stored_whole(draws: list[Case]) -> None:
         for e in all_exprs(case.kernel):
             if isinstance(e, Call) and e.fn in TRANSCENDENTALS:
                 assert id(e) in stored_whole
+
+
+_FAMILIES = ({AtomicOp.ADD, AtomicOp.SUB}, {AtomicOp.AND}, {AtomicOp.OR}, {AtomicOp.XOR},
+             {AtomicOp.MIN}, {AtomicOp.MAX})
+
+
+def test_contended_atomics_commute(draws: list[Case]) -> None:
+    """Counters shared by invocations see one commutative family each, and are never loaded."""
+    for case in draws:
+        ops: dict[str, set[AtomicOp]] = collections.defaultdict(set)
+        for e in all_exprs(case.kernel):
+            if isinstance(e, Atomic) and e.buffer in ("cnt", "shc"):
+                ops[e.buffer].add(e.op)
+        for name, used in ops.items():
+            assert any(used <= family for family in _FAMILIES), (name, used)
+        loads = [e for e in all_exprs(case.kernel)
+                 if type(e).__name__ == "Load" and e.buffer == "cnt"]
+        assert not loads
+
+
+def test_barriers_also_appear_in_uniform_loops(draws: list[Case]) -> None:
+    in_loops = 0
+    for case in draws:
+        for s in walk_stmts(case.kernel.body):
+            if isinstance(s, For) and any(isinstance(b, Barrier) for b in s.body):
+                in_loops += 1
+    assert in_loops > 0

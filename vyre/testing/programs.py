@@ -466,8 +466,11 @@ class _Gen:
         out = self.pick(own)
         op = self.pick(AtomicOp if out.elem.is_int else sorted(FLOAT_ATOMICS, key=list(AtomicOp).index))
         orders = {AtomicOp.LOAD: _LOAD_ORDERS, AtomicOp.STORE: _STORE_ORDERS}.get(op, _RMW_ORDERS)
+        index = self.own_index(out)
         args = tuple(self.expr(out.elem) for _ in range(op.nargs))
-        atomic = Atomic(op, out.name, self.own_index(out), args, self.pick(orders))
+        if op is AtomicOp.COMPARE_EXCHANGE and self.chance(2):
+            args = (Load(out.name, index), args[1])  # expect the current value: the swap happens
+        atomic = Atomic(op, out.name, index, args, self.pick(orders))
         form = self.draw(st.integers(0, 2))
         if form == 0:
             return [Eval(atomic)]
@@ -554,33 +557,51 @@ class _Gen:
 
     # --- shared memory ---------------------------------------------------------------
     def shared_rounds(self, local_lin: Expr, wg_size: int) -> list[Stmt]:
-        """Rounds of: write own slot, (contended atomics), barrier, read any slot."""
+        """Rounds of: write own slot, (contended atomics), barrier, read any slot.
+
+        Sometimes the last rounds run in a ``for`` with literal bounds (uniform control flow),
+        storing what they read into an output slot each time.
+        """
         stmts: list[Stmt] = []
         for round_no in range(self.draw(st.integers(1, 2))):
             if round_no:
                 stmts.append(Barrier())  # the previous round's reads happen before new writes
-            self.shared_readable = False
-            for sh in self.shared:
-                stmts.append(Store(sh.name, local_lin, self.expr(sh.elem)))
-            if self.shared_counter is not None and self.chance(2):
-                sc = self.shared_counter
-                atomic = Atomic(self.pick(self.families[sc.name]), sc.name,
-                                self.counter_index(sc.name, sc.size), (self.expr(sc.elem),),
-                                self.pick(_RMW_ORDERS))
-                stmts.append(If(self.expr(T.BOOL), (Eval(atomic),)) if self.chance(2) else Eval(atomic))
-            stmts.append(Barrier())
-            self.shared_readable = True
-            for sh in self.shared:
-                name = self.fresh("n")
-                shift = self.draw(st.integers(0, sh.size))
-                index = Binary(BinOp.REM, Binary(BinOp.ADD, local_lin, Lit(shift, U32)),
-                               Lit(self.pick((wg_size, sh.size, sh.size + 1)), U32))
-                stmts.append(Let(name, None, Load(sh.name, index)))
-                self.env.append(_Var(name, sh.elem, assignable=False))
-            if self.shared_counter is not None:
-                name = self.fresh("n")
-                stmts.append(Let(name, None, Load(self.shared_counter.name, Lit(0, U32))))
-                self.env.append(_Var(name, self.shared_counter.elem, assignable=False))
+            stmts += self.shared_round(local_lin, wg_size)
+        if self.chance(3):
+            saved = len(self.env)
+            var = self.fresh("r")
+            self.env.append(_Var(var, U32, assignable=False))
+            body = [Barrier(), *self.shared_round(local_lin, wg_size)]
+            out = self.pick(self.outs)
+            body.append(Store(out.name, self.own_index(out), self.expr(out.elem)))
+            del self.env[saved:]
+            stmts.append(For(var, Lit(0, U32), self.small_lit(U32, 0, 3), None, tuple(body)))
+        return stmts
+
+    def shared_round(self, local_lin: Expr, wg_size: int) -> list[Stmt]:
+        stmts: list[Stmt] = []
+        self.shared_readable = False
+        for sh in self.shared:
+            stmts.append(Store(sh.name, local_lin, self.expr(sh.elem)))
+        if self.shared_counter is not None and self.chance(2):
+            sc = self.shared_counter
+            atomic = Atomic(self.pick(self.families[sc.name]), sc.name,
+                            self.counter_index(sc.name, sc.size), (self.expr(sc.elem),),
+                            self.pick(_RMW_ORDERS))
+            stmts.append(If(self.expr(T.BOOL), (Eval(atomic),)) if self.chance(2) else Eval(atomic))
+        stmts.append(Barrier())
+        self.shared_readable = True
+        for sh in self.shared:
+            name = self.fresh("n")
+            shift = self.draw(st.integers(0, sh.size))
+            index = Binary(BinOp.REM, Binary(BinOp.ADD, local_lin, Lit(shift, U32)),
+                           Lit(self.pick((wg_size, sh.size, sh.size + 1)), U32))
+            stmts.append(Let(name, None, Load(sh.name, index)))
+            self.env.append(_Var(name, sh.elem, assignable=False))
+        if self.shared_counter is not None:
+            name = self.fresh("n")
+            stmts.append(Let(name, None, Load(self.shared_counter.name, Lit(0, U32))))
+            self.env.append(_Var(name, self.shared_counter.elem, assignable=False))
         return stmts
 
 
