@@ -185,4 +185,4 @@ def test_else_after_else_is_refused():
 def test_names_must_be_spellable(bad):
     with pytest.raises(VyreError) as info:
         KernelBuilder("k").param(bad, "u32")
-    assert info.value.code == "V196"
+    assert info.value.code == "V190"

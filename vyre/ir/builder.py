@@ -88,7 +88,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def _name(name: str) -> str:
     """``name`` if VIR0 text can spell it, so that built kernels print and parse back."""
     if not isinstance(name, str) or not _NAME.fullmatch(name) or name in RESERVED_WORDS:
-        raise BuilderError(f"'{name}' cannot be a VIR0 name", code="V196",
+        raise BuilderError(f"'{name}' cannot be a VIR0 name", code="V190",
                            fix="use letters, digits and _ (not first a digit), and no reserved "
                                "word such as 'let' or 'f32'")
     return name
