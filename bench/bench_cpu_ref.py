@@ -231,7 +231,13 @@ def machine() -> dict[str, Any]:
     return {
         "cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
         "python": platform.python_version(), "numpy": np.__version__,
+        "load_average_1m": os.getloadavg()[0],  # other work on the machine skews timings
     }
+
+
+def _shown(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def git_commit() -> str:
@@ -271,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     now = dt.datetime.now(dt.UTC)
     report = {
         "benchmark": "cpu_ref", "date": now.isoformat(timespec="seconds"),
-        "git_commit": git_commit(), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "git_commit": git_commit(), "command": " ".join(["python", _shown(Path(sys.argv[0])), *sys.argv[1:]]),
         "machine": machine(), "repeat": args.repeat, "quick": args.quick,
         "targets": {"saxpy_ratio_max": 5.0, "matmul_256_seconds_max": 3.0},
         "results": results,
@@ -286,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report, indent=2) + "\n")
     os.replace(tmp, path)  # atomic: readers never see half a file
-    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    print(f"wrote {_shown(path)}")
     return 0
 
 
