@@ -51,7 +51,7 @@ class Lanes:
 
     size: int  # invocations per workgroup
     index: ir.Value  # the current invocation (linear lid); 0 outside a region
-    done: ir.Value  # [size x i8]: the invocation has returned
+    done: ir.Value | None  # [size x i8]: the invocation has returned
     remaining: ir.Value  # i32: invocations that have not returned
     request: ir.Value  # i8: 1 = break, 2 = continue out of a region to a workgroup-level loop
     exit: ir.Block  # the end of the workgroup
@@ -107,6 +107,19 @@ class Ctx:
     def alloca(self, ty: ir.Type, name: str = "") -> ir.Value:
         """A stack slot in the entry block, so that mem2reg/SROA can promote it."""
         return ir.IRBuilder(self.entry).alloca(ty, name=name)
+
+    def lane_array(self, ty: ir.Type, name: str) -> ir.Value:
+        """Zeroed static storage with one ``ty`` per invocation of the workgroup.
+
+        Static rather than on the stack: large workgroups times many bindings could overflow
+        a thread's stack.  The host executable serialises calls, so it is never shared.
+        """
+        assert self.lanes is not None
+        arr = ir.ArrayType(ty, self.lanes.size)
+        gv = ir.GlobalVariable(self.module, arr, self.module.get_unique_name(f"lanes.{name}"))
+        gv.linkage = "internal"
+        gv.initializer = ir.Constant(arr, None)
+        return gv
 
     def new_block(self, name: str) -> ir.Block:
         return self.fn.append_basic_block(name)

@@ -67,7 +67,7 @@ def _var(ctx: Ctx, s: n.VarDecl) -> None:
 def _bind_lanes(ctx: Ctx, name: str, v: TV, mutable: bool) -> None:
     # One slot per invocation: the binding may be read in a later region, after a barrier.
     assert ctx.lanes is not None
-    array = ctx.alloca(ir.ArrayType(T.value_type(v.t), ctx.lanes.size), name=name)
+    array = ctx.lane_array(T.value_type(v.t), name)
     binding = Binding(array, v.t, mutable=mutable, lanes=True)
     ctx.bind(name, binding)
     ctx.builder.store(v.v, ctx.slot(binding))

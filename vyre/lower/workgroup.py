@@ -39,14 +39,14 @@ def lower_body(ctx: Ctx, body: Sequence[n.Stmt]) -> None:
     """Lower a kernel body with barriers for one workgroup, invocations in lid order."""
     size = ctx.kernel.invocations_per_workgroup
     b = ctx.builder
-    done = ctx.alloca(ir.ArrayType(T.I8, size), name="done")
     remaining = ctx.alloca(T.I32, name="remaining")
     request = ctx.alloca(T.I8, name="request")
-    b.store(ir.Constant(done.allocated_type, None), done)
+    exit_block = ctx.new_block("workgroup.end")
+    ctx.lanes = Lanes(size, ZERO, None, remaining, request, exit_block)
+    done = ctx.lanes.done = ctx.lane_array(T.I8, "done")
+    b.store(ir.Constant(ir.ArrayType(T.I8, size), None), done)
     b.store(ir.Constant(T.I32, size), remaining)
     b.store(ir.Constant(T.I8, 0), request)
-    exit_block = ctx.new_block("workgroup.end")
-    ctx.lanes = Lanes(size, ZERO, done, remaining, request, exit_block)
     _set_lid(ctx, ZERO)
     _block(ctx, body)
     if not b.block.is_terminated:

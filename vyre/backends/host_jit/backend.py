@@ -71,6 +71,8 @@ class HostJitExecutable(Executable):
                 fix="clear the compile cache (vyre cache clear) and compile again",
             )
         self._run = _DRIVER(address)
+        # Shared arrays and per-invocation storage are static in the object: one call at a time.
+        self._call_lock = threading.Lock()
 
     def __call__(self, grid: int | tuple[int, ...] | None = None, **args: Any) -> dict[str, np.ndarray]:
         bound = bind(self.kernel, grid, args)
@@ -85,5 +87,6 @@ class HostJitExecutable(Executable):
             else:
                 values.append(ctypes.c_uint32(buffers[a.name].shape[0]))
         argv = (ctypes.c_void_p * max(1, len(values)))(*[ctypes.addressof(v) for v in values])
-        self._run(ctypes.addressof(argv), *bound.grid)
+        with self._call_lock:
+            self._run(ctypes.addressof(argv), *bound.grid)
         return {b.name: buffers[b.name] for b in writable_buffers(self.kernel)}
