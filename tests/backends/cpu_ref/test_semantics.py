@@ -586,3 +586,80 @@ kernel t workgroup(4) {
     got = run(src, grid=2, big=12899212701, neg=-1, out=np.zeros(8))["out"]
     want = [(4 * (g // 4) + 3 + 0.5) + (g + 0.5) * 10.0 for g in range(8)]
     assert got.tolist() == want
+
+
+# --- select, compound assignment, f64 transcendentals --------------------------------------
+def test_select_picks_per_lane_for_every_type(run) -> None:
+    x = np.array([-3, 0, 5, 2**31 - 1], np.int32)
+    got = run_elementwise(run, "select(a[i] > 0, a[i], -a[i])", T.I32, a=x)
+    assert got.tolist() == [3, 0, 5, 2**31 - 1]
+    f = np.array([np.nan, -0.0, 1.5], np.float64)
+    got = run_elementwise(run, "select(is_nan(a[i]), 7.0, a[i])", T.F64, a=f)
+    assert got.tolist() == [7.0, 0.0, 1.5] and np.signbit(got[1])
+    got = run_elementwise(run, "u32(select(a[i] > 0.0, true, false))", T.U32, a=f)
+    assert got.tolist() == [0, 0, 1]
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>"])
+def test_compound_assignment_on_vars_and_buffers(run, op) -> None:
+    src = f"""vir0
+kernel t workgroup(16) {{
+  buffer a: i32[] read
+  buffer b: i32[] read
+  buffer out: i32[] read_write
+  let i = gid.x
+  if i < len(out) {{
+    var v = a[i]
+    v {op}= b[i]
+    out[i] {op}= b[i]
+    out[i] = out[i] ^ (v * 3)
+  }}
+}}
+"""
+    values = edge_ints(T.I32)[:12]
+    a, b = pairs(values)
+    aa, bb = int_array(a, T.I32), int_array(b, T.I32)
+    got = run(src, a=aa, b=bb, out=aa.copy())["out"]
+    want = []
+    for x, y in zip(a, b, strict=True):
+        v = wrap(INT_BINARY[op](x, y, T.I32), T.I32)
+        want.append(wrap(v ^ (v * 3), T.I32))
+    assert got.tolist() == want
+
+
+F64_BOUND = {"exp": 1, "exp2": 1, "expm1": 1, "log": 1, "log2": 1, "log10": 1, "log1p": 1,
+             "sin": 2, "cos": 2, "tan": 2, "asin": 2, "acos": 2, "atan": 2, "sinh": 2,
+             "cosh": 1, "tanh": 1, "rsqrt": 1}
+
+
+@pytest.mark.parametrize("fn", sorted(F64_BOUND))
+def test_f64_transcendentals_within_their_bounds(run, fn) -> None:
+    x = np.linspace(-3, 3, 61)
+    if fn in ("asin", "acos"):
+        x = x[np.abs(x) <= 1]
+    elif fn in ("log", "log2", "log10", "rsqrt"):
+        x = x[x > 0]
+    elif fn == "log1p":
+        x = x[x > -1]
+    got = run_elementwise(run, f"{fn}(a[i])", T.F64, a=x)
+    for g, v in zip(got, x, strict=True):
+        want = TRANSCENDENTAL[fn](float(v))  # Python's libm, itself within about 1 ULP
+        assert _ulps(float(g), want, T.F64) <= F64_BOUND[fn] + 1, (fn, v, g)
+
+
+def test_float_atomic_store_and_load(run) -> None:
+    src = """vir0
+kernel t workgroup(4) {
+  buffer v: f32[] read
+  buffer mem: f32[2] read_write
+  buffer old: f32[] write
+  let i = gid.x
+  let o = atomic_store(mem[0], v[i])
+  let l = atomic_load(mem[1])
+  old[i] = o + l
+}
+"""
+    v = np.array([1.5, -2.0, np.inf, 0.25], np.float32)
+    out = run(src, v=v, mem=np.array([10.0, 100.0], np.float32), old=np.zeros(4, np.float32))
+    assert out["old"].tolist() == [110.0, 101.5, 98.0, np.inf + 100]
+    assert out["mem"].tolist() == [0.25, 100.0]
