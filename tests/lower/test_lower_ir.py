@@ -167,3 +167,29 @@ def test_unresolved_mixed_types_are_a_lowering_error_not_a_crash():
     bad = n.Kernel(k.name, k.workgroup, k.decls, (n.Store("out", n.Lit(0, None), mixed),))
     with pytest.raises(LoweringError, match="different types"):
         nvptx_ir(bad)
+
+
+def test_default_arch_without_a_gpu_and_with_one(monkeypatch):
+    import vyre.lower as lower
+    from vyre.lower import device
+
+    monkeypatch.setattr(device, "present_arch", lambda: None)
+    assert lower.default_arch() == "sm_90"
+    monkeypatch.setattr(device, "present_arch", lambda: "sm_80")
+    assert lower.default_arch() == "sm_80"
+    monkeypatch.setattr(device, "present_arch", lambda: "sm_999")  # newer than the table
+    assert lower.default_arch() == "sm_90"
+
+
+def test_present_arch_never_raises():
+    from vyre.lower.device import present_arch
+
+    found = present_arch()
+    assert found is None or found.startswith("sm_")
+
+
+def test_entry_name_is_the_kernel_name():
+    from vyre.lower import entry_name
+
+    k = one("  let i = gid.x", "  buffer out: u32[] write")
+    assert entry_name(k) == "k"

@@ -110,3 +110,31 @@ def test_small_kernels_build_quickly():
         BACKEND.build(k, CompileOptions())
     per_build = (time.perf_counter() - start) / 5
     assert per_build < 0.5, f"{per_build * 1000:.0f} ms per build"
+
+
+def test_concurrent_calls_of_one_executable_do_not_share_state():
+    import threading
+
+    exe = vyre.compile("""vir0
+kernel k workgroup(8) {
+  param s: u32
+  shared t: u32[8]
+  buffer out: u32[] write
+  t[lid.x] = gid.x * s
+  barrier()
+  out[gid.x] = t[7 - lid.x]
+}
+""", backend="host_jit", cache=None)
+    results: dict[int, list[int]] = {}
+
+    def work(s: int) -> None:
+        for _ in range(20):
+            results[s] = exe(grid=4, s=s, out=np.zeros(32, np.uint32))["out"].tolist()
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in range(1, 5):
+        assert results[s] == [(w * 8 + 7 - lx) * s for w in range(4) for lx in range(8)]
