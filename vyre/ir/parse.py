@@ -441,7 +441,8 @@ def _with_source(err: VyreError, text: str) -> VyreError:
 
 def _too_deep(span: Span, text: str | None = None) -> VyreSyntaxError:
     return VyreSyntaxError(
-        f"the program nests expressions or blocks more than {MAX_DEPTH} levels deep",
+        f"the program nests more than {MAX_DEPTH} levels deep (blocks, parentheses and each "
+        "operator of a chain like a + b + c count as levels)",
         fix="split long or deeply nested expressions with `let` bindings",
         code="V120", span=span, source=text)
 
