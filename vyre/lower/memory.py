@@ -49,8 +49,9 @@ def _index64(ctx: Ctx, idx: TV) -> ir.Value:
     return b.sext(idx.v, T.I64) if idx.t.is_signed else b.zext(idx.v, T.I64)
 
 
-def _guard(ctx: Ctx, buf: BufferRef, idx: TV, tag: str) -> tuple[ir.Value, ir.Block, ir.Block]:
-    """Branch on the bounds check; returns (element address, in-bounds block, merge block)."""
+def _guard(ctx: Ctx, buf: BufferRef, idx: TV, tag: str) -> tuple[ir.Value, ir.Block]:
+    """Branch on the bounds check and enter the in-bounds block; returns the element's
+    address and the block where both paths meet."""
     b = ctx.builder
     i64 = _index64(ctx, idx)
     ok = b.icmp_unsigned("<", i64, b.zext(buf.length, T.I64))
@@ -59,7 +60,7 @@ def _guard(ctx: Ctx, buf: BufferRef, idx: TV, tag: str) -> tuple[ir.Value, ir.Bl
     b.cbranch(ok, inside, merge)
     b.position_at_end(inside)
     ptr = b.gep(buf.ptr, [i64], inbounds=True, source_etype=T.value_type(buf.elem))
-    return ptr, inside, merge
+    return ptr, merge
 
 
 def _store_atomic(b: ir.IRBuilder, value: ir.Value, ptr: ir.Value, order: str, align: int) -> None:
@@ -87,7 +88,7 @@ def load(ctx: Ctx, name: str, idx: TV) -> TV:
     """``name[idx]``, zero when out of bounds."""
     buf = ctx.buffer(name)
     before = ctx.builder.block
-    ptr, _, merge = _guard(ctx, buf, idx, "load")
+    ptr, merge = _guard(ctx, buf, idx, "load")
     ty = T.value_type(buf.elem)
     if buf.placement is Placement.HOST:
         v = ctx.builder.load_atomic(ptr, "monotonic", _align(buf.elem), typ=ty)
@@ -99,7 +100,7 @@ def load(ctx: Ctx, name: str, idx: TV) -> TV:
 def store(ctx: Ctx, name: str, idx: TV, value: TV) -> None:
     """``name[idx] = value``, dropped when out of bounds."""
     buf = ctx.buffer(name)
-    ptr, _, merge = _guard(ctx, buf, idx, "store")
+    ptr, merge = _guard(ctx, buf, idx, "store")
     if buf.placement is Placement.HOST:
         _store_atomic(ctx.builder, value.v, ptr, "monotonic", _align(buf.elem))
     else:
@@ -117,7 +118,7 @@ def atomic(ctx: Ctx, e: n.Atomic) -> TV:
     args = [lower_expr(ctx, a) for a in e.args]
     b = ctx.builder
     before = b.block
-    ptr, _, merge = _guard(ctx, buf, idx, "atomic")
+    ptr, merge = _guard(ctx, buf, idx, "atomic")
     t = buf.elem
     ss = ctx.hooks.syncscope(buf.scope)
     scoped = f'syncscope("{ss}") ' if ss else ""

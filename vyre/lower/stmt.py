@@ -12,6 +12,7 @@ from llvmlite import ir
 
 from vyre.errors import LoweringError
 from vyre.ir import nodes as n
+from vyre.ir.ops import ScalarType
 from vyre.lower import types as T
 from vyre.lower.context import TV, Binding, Ctx
 from vyre.lower.expr import binary, cast, lower_expr
@@ -40,14 +41,14 @@ def lower_stmt(ctx: Ctx, s: n.Stmt) -> None:
     fn(ctx, s)
 
 
-def _typed(ctx: Ctx, declared, value: n.Expr) -> TV:
+def typed(ctx: Ctx, declared: ScalarType | None, value: n.Expr) -> TV:
     v = lower_expr(ctx, value)
     # resolve() makes the two agree; a literal typed differently is converted exactly.
     return v if declared is None or declared is v.t else cast(ctx, v, declared)
 
 
 def _let(ctx: Ctx, s: n.Let) -> None:
-    v = _typed(ctx, s.type, s.value)
+    v = typed(ctx, s.type, s.value)
     if ctx.lanes is not None:
         _bind_lanes(ctx, s.name, v, mutable=False)
     else:
@@ -55,7 +56,7 @@ def _let(ctx: Ctx, s: n.Let) -> None:
 
 
 def _var(ctx: Ctx, s: n.VarDecl) -> None:
-    v = _typed(ctx, s.type, s.value)
+    v = typed(ctx, s.type, s.value)
     if ctx.lanes is not None:
         _bind_lanes(ctx, s.name, v, mutable=True)
         return
@@ -117,9 +118,9 @@ def _for(ctx: Ctx, s: n.For) -> None:
     """
     b = ctx.builder
     start = lower_expr(ctx, s.start)
-    end = _typed(ctx, start.t, s.end)
+    end = typed(ctx, start.t, s.end)
     t = start.t
-    step = _typed(ctx, t, s.step) if s.step is not None else TV(T.const(t, 1), t)
+    step = typed(ctx, t, s.step) if s.step is not None else TV(T.const(t, 1), t)
     if t.is_float:
         _float_for(ctx, s, start, end, step)
         return

@@ -19,7 +19,7 @@ from vyre.ir import nodes as n
 from vyre.lower import types as T
 from vyre.lower.context import Binding, Ctx, Lanes
 from vyre.lower.expr import lower_expr
-from vyre.lower.stmt import _typed, lower_stmt
+from vyre.lower.stmt import lower_stmt, typed
 
 ZERO = ir.Constant(T.I32, 0)
 
@@ -175,8 +175,8 @@ def _for(ctx: Ctx, s: n.For) -> None:
     b = ctx.builder
     start = lower_expr(ctx, s.start)
     t = start.t
-    end = _typed(ctx, t, s.end)
-    step = _typed(ctx, t, s.step) if s.step is not None else None
+    end = typed(ctx, t, s.end)
+    step = typed(ctx, t, s.step) if s.step is not None else None
     ty = T.value_type(t)
     step_v = step.v if step is not None else T.const(t, 1)
     slot = ctx.alloca(ty, name=s.var)
