@@ -52,6 +52,10 @@ def _hang(kernel: Kernel, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def _must_not_run(kernel: Kernel, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    raise AssertionError("a backend lacking a feature was run on a program using it")
+
+
 def _crash(kernel: Kernel, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     os._exit(3)
 
@@ -122,12 +126,14 @@ kernel k workgroup(4) {
 """
 
 
-def test_unsupported_features_run_on_the_reference_only() -> None:
+def test_unsupported_features_run_on_the_reference_only(monkeypatch: pytest.MonkeyPatch) -> None:
     import vyre
 
+    _install(monkeypatch, "no_barriers", _must_not_run)
+    monkeypatch.setitem(features.CAPABILITIES, "no_barriers", features.ALL_FEATURES - {"barrier"})
     kernel = vyre.parse(BARRIER_SOURCE).kernel()
     case = Case(kernel, {"out": np.zeros(8, np.uint32)}, (2,))
-    outcome = check_case(case, "cpu_ref", "host_jit")
+    outcome = check_case(case, "cpu_ref", "no_barriers")
     assert outcome.status == REFERENCE_ONLY and outcome.actual is None
     assert "barrier" in outcome.note
     assert outcome.expected is not None and outcome.expected.outputs is not None
