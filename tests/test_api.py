@@ -199,3 +199,16 @@ kernel acc workgroup(8) {
         results = list(pool.map(call, inputs))
     for x, y in zip(inputs, results, strict=True):
         assert y.tolist() == [1 + v * (v - 1) // 2 for v in x.tolist()]
+
+
+def test_cpu_ref_refuses_dispatches_too_large_to_hold() -> None:
+    src = """vir0
+kernel big workgroup(1024) {
+  buffer out: u32[1] write
+  out[0] = 1
+}
+"""
+    exe = vyre.compile(src, backend="cpu_ref", cache=None)
+    with pytest.raises(BackendError) as info:
+        exe(grid=(2**17 + 1, 1))
+    assert info.value.code == "V531" and "invocations" in info.value.message

@@ -22,7 +22,7 @@ from vyre.ir.nodes import Kernel, Module
 
 # Lanes of one dispatch the interpreter will hold in memory (a few arrays of this many
 # elements per live variable).
-MAX_INVOCATIONS = 2**28
+MAX_INVOCATIONS = 2**27
 
 
 class CpuRefExecutable(Executable):
@@ -67,8 +67,16 @@ class CpuRefExecutable(Executable):
                     for s in self.kernel.shared],
         )
         # Integer wrap-around and IEEE specials are the semantics, not errors.
-        with np.errstate(all="ignore"):
-            self._run(d)
+        try:
+            with np.errstate(all="ignore"):
+                self._run(d)
+        except MemoryError:
+            raise BackendError(
+                f"cpu_ref ran out of memory running {n} invocations at once",
+                code="V531",
+                fix="use a smaller grid or smaller buffers (cpu_ref holds every invocation's "
+                "variables in memory), or the host_jit or ptx backend",
+            ) from None
         return {name: buffers[name] for name in self._writable}
 
 
