@@ -405,6 +405,15 @@ ERRORS = [
     (prog("  let q = (1 + 2"), "V100", "expected ')'"),
     (prog("  n == 1"), "V100", "assignment"),
     ("vir0\nkernel k workgroup(1)\n}\n", "V100", "expected '{'"),
+    (prog("  let q = 2.0f"), "V112", "did you mean 'f32'?"),
+    (prog("  n++"), "V100", "no '++' operator"),
+    (prog("  x[0]--"), "V100", "no '--' operator"),
+    (prog("  return 0"), "V100", "'return' takes no value"),
+    (prog("  param p: f32[]"), "V100", "not an array"),
+    (prog("  buffer y: f32 read"), "V100", "needs [] or [N]"),
+    (prog("  fence(device, seq_cst)"), "V100", "ordering first"),
+    (prog("  let q = f32 n"), "V100", "expected '(', but got the name 'n'"),
+    (prog("  i = 1 2"), "V124", "own line"),
 ]
 
 

@@ -33,6 +33,10 @@ class LiteralError(Exception):
         self.fix = fix
 
 
+# C and Rust suffixes, for "did you mean".
+_C_SUFFIXES = {"f": "f32", "d": "f64", "u": "u32", "l": "i64", "ll": "i64", "ul": "u64",
+               "ull": "u64", "lu": "u64", "i": "i32", "u8": "u32", "u16": "u32", "i8": "i32",
+               "i16": "i32", "f16": "f32", "usize": "u64", "isize": "i64"}
 _FIX = "write integers like 42, 0xff or 7u32 and floats like 1.5, 1e-3 or 2.5f64"
 
 
@@ -42,6 +46,10 @@ def _suffix_type(suffix: str | None, spelling: str) -> ScalarType | None:
     if suffix[0] in "eE":
         raise LiteralError(f"malformed exponent in number literal '{spelling}'",
                            "write an exponent as digits after e, e.g. 1e-3 or 2.5e10")
+    if suffix.lower() in _C_SUFFIXES:
+        right = _C_SUFFIXES[suffix.lower()]
+        raise LiteralError(f"unknown literal suffix '{suffix}' in '{spelling}'; did you mean "
+                           f"'{right}'?", f"write {spelling[: -len(suffix)]}{right}")
     if suffix not in SUFFIXES:
         raise LiteralError(
             f"unknown literal suffix '{suffix}' in '{spelling}'",

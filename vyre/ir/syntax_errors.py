@@ -172,6 +172,10 @@ EXAMPLES: dict[str, list[str]] = {
                  _prog("let x: f32 }")],
     "no_workgroup": ["vir0\nkernel k {\n}\n", "vir0\nkernel k() {\n}\n"],
     "outside": ["vir0\nlet x = 1\n", "vir0\nparam a: f32\n", "vir0\nkernel k workgroup(1) {\n}\nx = 1\n"],
+    "return_value": [_prog("return 0"), _prog("return x")],
+    "param_array": [_prog("param x: f32[]"), _prog("param x: f32[4]")],
+    "buffer_brackets": [_prog("buffer x: f32 read"), _prog("buffer x: f32")],
+    "fence_order": [_prog("fence(device, seq_cst)"), _prog("fence(workgroup, acq_rel)")],
 }
 
 _EXAMPLE_RESULTS: dict[str, UnexpectedInput | None] = {}
@@ -234,9 +238,12 @@ def _classified(label: str, tok: Token, line: str) -> tuple[str, str, str] | Non
     if label == "c_for":
         return ("V105", "C-style for loops are not VIR0",
                 "write `for i in 0..n { ... }`, or `for i in 0..n step 2 { ... }`")
+    # Parser states are shared between contexts, so each label also checks the line.
     if label == "decl_type":
         m = _DECL_RE.match(line)
-        kind, name = (m[1], m[2] or "x") if m else ("param", "x")
+        if m is None:
+            return None
+        kind, name = m[1], m[2] or "x"
         example = {"param": f"param {name}: f32", "buffer": f"buffer {name}: f32[] read",
                    "shared": f"shared {name}: f32[256]"}[kind]
         return ("V106", f"{kind} '{name}' needs a type, but got {got}",
@@ -251,17 +258,43 @@ def _classified(label: str, tok: Token, line: str) -> tuple[str, str, str] | Non
                 else "use one of the types " + ", ".join(TYPE_NAMES))
     if label == "no_access":
         m = _DECL_RE.match(line)
-        name = m[2] if m and m[2] else "x"
+        if m is None or m[1] != "buffer":
+            return None
+        name = m[2] or "x"
         return ("V102", f"buffer '{name}' needs an access mode, but got {got}",
                 "add read, write or read_write after the size, e.g. `buffer x: f32[] read`")
     if label == "let_init":
         m = _LET_RE.match(line)
-        kw, name = (m[1], m[2]) if m else ("let", "x")
+        if m is None:
+            return None
+        kw, name = m[1], m[2]
         return ("V108", f"'{kw} {name}' needs an initial value, but got {got}",
                 f"write `{kw} {name} = <value>`, e.g. `{kw} {name}: f32 = 0.0`")
     if label == "no_workgroup":
         return ("V122", f"the kernel needs a workgroup size, but got {got}",
                 "write it after the kernel name, e.g. `kernel name workgroup(256) {`")
+    if label == "return_value":
+        if not re.match(r"\s*return\b", line):
+            return None
+        return ("V100", f"'return' takes no value, but got {got}",
+                "store results into a buffer, then `return` on its own")
+    if label == "param_array":
+        if not re.match(r"\s*param\b", line):
+            return None
+        return ("V100", "a param is a single value, not an array",
+                "declare arrays as buffers, e.g. `buffer x: f32[] read`")
+    if label == "buffer_brackets":
+        m = _DECL_RE.match(line)
+        if m is None or m[1] != "buffer":
+            return None
+        name = m[2] or "x"
+        return ("V100", f"buffer '{name}' needs [] or [N] after its element type, but got {got}",
+                f"write `buffer {name}: f32[] read` (runtime size) or `f32[64]` (static size)")
+    if label == "fence_order":
+        if "fence" not in line:
+            return None
+        return ("V100", "fence takes the memory ordering first, then the scope",
+                "write it as fence(ORDER, SCOPE), e.g. fence(seq_cst, workgroup)")
     if label == "outside":
         return ("V123", f"expected a kernel, but got {got}; statements and declarations "
                         "belong inside a kernel",
@@ -298,7 +331,7 @@ def _keyword_typo(line: str, tok: Token, file: str, text: str) -> VyreSyntaxErro
     """A misspelt keyword at the start of the line, e.g. `fro i in 0..n`."""
     m = _FIRST_WORD.match(line)
     # Only when the parser stumbled on the token right after that first word.
-    if (m is None or m[1] in _KEYWORDS or not tok.column or m.end(1) >= tok.column
+    if (m is None or m[1] in _KEYWORDS or len(m[1]) < 3 or not tok.column or m.end(1) >= tok.column
             or line[m.end(1):tok.column - 1].strip()):
         return None
     close = difflib.get_close_matches(m[1], _KEYWORDS, n=1, cutoff=0.6)
@@ -341,6 +374,11 @@ def _unexpected_token(err: UnexpectedToken, text: str, file: str) -> VyreSyntaxE
     if tok.type == "NAME" and str(tok) in ("elif", "elsif", "elseif"):
         return VyreSyntaxError(f"unknown keyword '{tok}'; did you mean 'else if'?", code="V125",
                                span=span, fix="write `} else if cond {`", source=text)
+    pair = line[tok.column - 1:tok.column + 1] if tok.column else ""
+    if pair in ("++", "--"):
+        op = "+=" if pair == "++" else "-="
+        return VyreSyntaxError(f"VIR0 has no '{pair}' operator", code="V100", span=span,
+                               fix=f"write `x {op} 1`", source=text)
     typo = _keyword_typo(line, tok, file, text)
     if typo is not None:
         return typo
@@ -362,10 +400,11 @@ def _unexpected_token(err: UnexpectedToken, text: str, file: str) -> VyreSyntaxE
             code="V124", span=span, source=text)
     want = _describe_expected(expected, spellings)
     return VyreSyntaxError(f"expected {want}, but got {_describe_token(tok)}",
-                           fix=_generic_fix(expected, tok), code="V100", span=span, source=text)
+                           fix=_generic_fix(expected, tok, want), code="V100", span=span,
+                           source=text)
 
 
-def _generic_fix(expected: set[str], tok: Token) -> str:
+def _generic_fix(expected: set[str], tok: Token, want: str) -> str:
     if tok.type == "RBRACE" and expected >= _EXPR_CORE:
         return "complete the expression before the '}'"
     if tok.type == "$END":
@@ -374,6 +413,8 @@ def _generic_fix(expected: set[str], tok: Token) -> str:
         return "close the parenthesis with ')'"
     if "RSQB" in expected:
         return "close the index with ']'"
+    if " or " not in want and "," not in want and want != "something else":
+        return f"write {want} here"
     return "fix the code at the caret (docs/language.md describes the syntax)"
 
 
