@@ -316,3 +316,36 @@ kernel spin workgroup(1) {
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_backend_build_and_load_directly() -> None:
+    import vyre
+    from vyre.backends.base import CompileOptions
+    from vyre.backends.cpu_ref import CpuRefBackend
+    from vyre.ir.nodes import Lit
+    from vyre.ir.wire import decode
+    from vyre.testing.features import all_exprs
+
+    kernel = vyre.parse(COLLATZ).kernel()
+    assert any(isinstance(e, Lit) and e.type is None for e in all_exprs(kernel))
+    backend = CpuRefBackend()
+    artifact = backend.build(kernel, CompileOptions())
+    (built,) = decode(artifact).kernels
+    assert built.name == "collatz"
+    # the artifact holds the type-resolved kernel: every literal has its type
+    assert all(e.type is not None for e in all_exprs(built) if isinstance(e, Lit))
+    exe = backend.load(artifact, kernel, CompileOptions())
+    start = np.array([1, 2, 3, 27], np.uint32)
+    assert exe(start=start, steps=np.zeros(4, np.uint32))["steps"].tolist() == [0, 1, 7, 111]
+
+
+def test_corrupt_artifact_is_a_backend_error() -> None:
+    import vyre
+    from vyre.backends.base import CompileOptions
+    from vyre.backends.cpu_ref import CpuRefBackend
+    from vyre.errors import BackendError
+
+    kernel = vyre.parse(COLLATZ).kernel()
+    with pytest.raises(BackendError) as info:
+        CpuRefBackend().load(b"not an artifact", kernel, CompileOptions())
+    assert info.value.code == "V532" and info.value.fix

@@ -86,9 +86,12 @@ class CpuRefBackend(Backend):
     name = "cpu_ref"
 
     def build(self, kernel: Kernel, options: CompileOptions) -> bytes:
+        """The artifact: the wire encoding of the type-resolved kernel (resolving is
+        idempotent, so a kernel that ``vyre.compile`` already resolved is unchanged)."""
+        from vyre.ir.infer import resolve
         from vyre.ir.wire import encode
 
-        return encode(Module((kernel,)))
+        return encode(Module((resolve(kernel),)))
 
     def load(self, artifact: bytes, kernel: Kernel, options: CompileOptions) -> Executable:
         from vyre.ir.wire import decode
