@@ -82,6 +82,37 @@ def test_disabled_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "VYRE_DISABLE_CUDA" in context._probe_driver()
 
 
+class FakeDriver:
+    """cuda-python's driver module as seen by a process whose cuInit fails."""
+
+    CUresult = cuda.CUresult
+
+    def __init__(self, init_result, count: int = 1) -> None:
+        self.init_result = init_result
+        self.count = count
+
+    def cuInit(self, flags):  # noqa: N802 - the driver's name
+        return (self.init_result,)
+
+    def cuDeviceGetCount(self):  # noqa: N802
+        return (cuda.CUresult.CUDA_SUCCESS, self.count)
+
+
+def test_forked_child_gets_a_spawn_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VYRE_DISABLE_CUDA", raising=False)
+    monkeypatch.setattr(drv, "driver", lambda: FakeDriver(cuda.CUresult.CUDA_ERROR_NOT_INITIALIZED))
+    reason = context._probe_driver()
+    assert "CUDA_ERROR_NOT_INITIALIZED" in reason and "spawn" in reason
+
+
+def test_no_device_and_no_driver_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VYRE_DISABLE_CUDA", raising=False)
+    monkeypatch.setattr(drv, "driver", lambda: FakeDriver(cuda.CUresult.CUDA_SUCCESS, count=0))
+    assert context._probe_driver() == "no CUDA device is present"
+    monkeypatch.setattr(drv, "driver", lambda: FakeDriver(cuda.CUresult.CUDA_ERROR_NO_DEVICE))
+    assert "CUDA_ERROR_NO_DEVICE" in context._probe_driver()
+
+
 def test_target_uses_explicit_arch_without_touching_the_gpu() -> None:
     from vyre.backends.ptx import PtxBackend
 

@@ -67,7 +67,12 @@ def _probe_driver() -> str | None:
     try:
         err = mod.cuInit(0)[0]
         if err:
-            return f"the CUDA driver did not initialise ({drv.result_name(err)})"
+            reason = f"the CUDA driver did not initialise ({drv.result_name(err)})"
+            if drv.result_name(err) == "CUDA_ERROR_NOT_INITIALIZED":
+                # what cuInit says in a child forked from a process that already used CUDA
+                reason += ("; if this process was forked from one that had used CUDA, start it "
+                           "with multiprocessing's 'spawn' method instead")
+            return reason
         err, count = mod.cuDeviceGetCount()
         if err:
             return f"cuDeviceGetCount failed ({drv.result_name(err)})"
