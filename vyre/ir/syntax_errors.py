@@ -377,8 +377,10 @@ def _unexpected_token(err: UnexpectedToken, text: str, file: str) -> VyreSyntaxE
     pair = line[tok.column - 1:tok.column + 1] if tok.column else ""
     if pair in ("++", "--"):
         op = "+=" if pair == "++" else "-="
-        return VyreSyntaxError(f"VIR0 has no '{pair}' operator", code="V100", span=span,
-                               fix=f"write `x {op} 1`", source=text)
+        target = re.search(r"[\w\[\]]+$", line[:tok.column - 1].rstrip())
+        where = Span(file, span.line, span.col, span.line, span.col + 2)
+        return VyreSyntaxError(f"VIR0 has no '{pair}' operator", code="V100", span=where,
+                               fix=f"write `{target[0] if target else 'x'} {op} 1`", source=text)
     typo = _keyword_typo(line, tok, file, text)
     if typo is not None:
         return typo
