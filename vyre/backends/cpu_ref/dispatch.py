@@ -175,6 +175,12 @@ class Dispatch:
             return base
         return self._wg_linear[self.active] * size
 
+    def is_own_shared_slot(self, index: Any, size: int) -> bool:
+        """Whether ``index`` is ``lid.x`` for all lanes of a 1-D dispatch whose workgroups
+        are ``size`` wide: then lane ``l`` uses element ``l`` of the shared storage."""
+        return (self.active is None and self.one_d and self.workgroup[0] == size
+                and index is self._ids.get((IdKind.LID, 0)))
+
     def thread_id_full(self, kind: IdKind, axis: int) -> Any:
         saved, self.active = self.active, None
         try:

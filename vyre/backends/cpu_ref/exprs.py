@@ -184,6 +184,8 @@ class ExprCompiler:
             size = st.size
 
             def load_shared(d: Dispatch, i: Any) -> Any:
+                if d.is_own_shared_slot(i, size):
+                    return d.shared[slot][: d.n] if view else d.shared[slot][: d.n].copy()
                 return gather(d.shared[slot], i, size, d.workgroup_base(size))
 
             return load_shared

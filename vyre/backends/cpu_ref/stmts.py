@@ -274,6 +274,9 @@ class StmtCompiler(ExprCompiler):
 
 def _store_value(d: Dispatch, st: Any, slot: int, index: Any, value: Any) -> None:
     if st.shared:
+        if d.is_own_shared_slot(index, st.size):
+            d.shared[slot][: d.n] = value
+            return
         base = d.workgroup_base(st.size)
         scatter(d.shared[slot], index, value, st.size, d.count(), base)
         return
