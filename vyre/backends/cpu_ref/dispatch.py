@@ -59,6 +59,7 @@ class Dispatch:
     _ids: dict[tuple[IdKind, int], Any] = field(default_factory=dict)
     _wg_linear: np.ndarray | None = None
     _wg_base: dict[int, np.ndarray] = field(default_factory=dict)
+    _base_memo: tuple[np.ndarray, int, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         self.owned = [False] * len(self.slots)
@@ -173,7 +174,12 @@ class Dispatch:
             if base is None:
                 base = self._wg_base[size] = self._wg_linear * size
             return base
-        return self._wg_linear[self.active] * size
+        memo = self._base_memo
+        if memo is not None and memo[0] is self.active and memo[1] == size:
+            return memo[2]  # the load and the store of `s[i] += v` share the active set
+        base = self._wg_linear[self.active] * size
+        self._base_memo = (self.active, size, base)
+        return base
 
     def is_own_shared_slot(self, index: Any, size: int) -> bool:
         """Whether ``index`` is ``lid.x`` for all lanes of a 1-D dispatch whose workgroups
