@@ -64,6 +64,7 @@ from vyre.ir.ops import (
     Sig,
     UnOp,
 )
+from vyre.ir.spans import word_span
 from vyre.source import Span
 
 B = ScalarType.BOOL
@@ -229,6 +230,13 @@ def _approx(v: int) -> str:
         return "1e308"
 
 
+@dataclass(frozen=True)
+class _Spanned:
+    """Stands in for a node when a diagnostic points at part of it."""
+
+    span: Span | None
+
+
 class Typer:
     """Types and rewrites one kernel; reports problems through ``report`` when given one."""
 
@@ -271,7 +279,7 @@ class Typer:
                 "V212",
                 f"'{name}' is already {what}{where}; names may not be shadowed",
                 f"give the new binding another name, e.g. '{name}2'",
-                node,
+                _Spanned(word_span(getattr(node, "span", None), name)),
             )
             if old is not None:
                 return  # keep the outer meaning so later uses are checked against it

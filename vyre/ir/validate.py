@@ -33,6 +33,7 @@ from vyre.ir.nodes import (
 from vyre.ir.ops import AXES, IdKind, MemOrder, ScalarType, Scope
 from vyre.ir.rules import check_rules
 from vyre.ir.shape import check_shape
+from vyre.ir.spans import clause_span, word_span
 from vyre.ir.typecheck import Typer
 from vyre.ir.uniformity import check_uniformity
 from vyre.source import Span
@@ -129,7 +130,7 @@ def check(module: Module) -> list[Diagnostic]:
             continue  # the semantic passes assume well-shaped nodes
         if k.name in seen:
             report("V201", f"a kernel named '{k.name}' is already defined{_line(seen[k.name])}",
-                   "rename one of the kernels", k.span)
+                   "rename one of the kernels", word_span(k.span, k.name))
         seen.setdefault(k.name, k)
         try:
             _check_kernel(k, report)
@@ -181,22 +182,22 @@ def _check_kernel(k: Kernel, report: _Collector) -> None:
         _check_name(d.name, type(d).__name__.lower(), d, report)
         if d.name in decls:
             report("V202", f"'{d.name}' is already declared{_line(decls[d.name])} in kernel '{k.name}'",
-                   "give each param, buffer and shared array its own name", d.span)
+                   "give each param, buffer and shared array its own name", word_span(d.span, d.name))
         decls.setdefault(d.name, d)
         if isinstance(d, Buffer | Shared):
             word = "buffer" if isinstance(d, Buffer) else "shared array"
             if d.elem is ScalarType.BOOL:
                 report("V206", f"the {word} '{d.name}' has element type bool, which has no memory layout",
-                       "use u32 elements holding 0 or 1", d.span)
+                       "use u32 elements holding 0 or 1", word_span(d.span, "bool"))
             if d.size is not None and not 1 <= d.size <= MAX_ELEMENTS:
                 report("V205", f"the {word} '{d.name}' has size {d.size}, but sizes must be 1 to {MAX_ELEMENTS}",
                        "use a size of at least 1" + ("" if isinstance(d, Shared) else ", or [] for a runtime size"),
-                       d.span)
+                       word_span(d.span, str(d.size)))
             if isinstance(d, Shared) and d.size is not None and d.size > 0:
                 shared_bytes += d.size * max(d.elem.bits // 8, 1)
     if shared_bytes > MAX_SHARED_BYTES:
         report("V204", f"kernel '{k.name}' declares {shared_bytes} bytes of shared memory, more than the {MAX_SHARED_BYTES} allowed",
-               "use smaller shared arrays, or tile the work so each workgroup needs less", k.span)
+               "use smaller shared arrays, or tile the work so each workgroup needs less", word_span(k.span, k.name))
     for s in _bindings(k.body):
         name = s.var if isinstance(s, For) else s.name
         _check_name(name, "loop variable" if isinstance(s, For) else type(s).__name__.lower().replace("decl", ""), s, report)
@@ -207,21 +208,22 @@ def _check_kernel(k: Kernel, report: _Collector) -> None:
 
 def _check_workgroup(k: Kernel, report: _Collector) -> None:
     wg = k.workgroup
+    span = clause_span(k.span, "workgroup")
     fix = "use workgroup(x), (x, y) or (x, y, z) with x, y <= 1024, z <= 64 and x*y*z <= 1024, e.g. workgroup(256)"
     if not 1 <= len(wg) <= 3:
-        report("V203", f"the workgroup size has {len(wg)} dimensions, but must have 1 to 3", fix, k.span)
+        report("V203", f"the workgroup size has {len(wg)} dimensions, but must have 1 to 3", fix, span)
         return
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in wg):
-        report("V203", f"the workgroup size {wg} must be whole numbers", fix, k.span)
+        report("V203", f"the workgroup size {wg} must be whole numbers", fix, span)
         return
     axes_ok = True
     for axis, n, limit in zip(AXES, wg, MAX_WORKGROUP, strict=False):
         if not 1 <= n <= limit:
-            report("V203", f"the workgroup size in {axis} is {n}, but must be 1 to {limit}", fix, k.span)
+            report("V203", f"the workgroup size in {axis} is {n}, but must be 1 to {limit}", fix, span)
             axes_ok = False
     total = math.prod(wg)
     if axes_ok and total > MAX_INVOCATIONS:
-        report("V203", f"the workgroup has {total} invocations, more than {MAX_INVOCATIONS}", fix, k.span)
+        report("V203", f"the workgroup has {total} invocations, more than {MAX_INVOCATIONS}", fix, span)
 
 
 def _check_name(name: object, what: str, node: object, report: _Collector) -> None:
