@@ -181,3 +181,56 @@ def test_warm_cache_load_is_fast(tmp_path: Path) -> None:
     x, y = _xy(50, 10)
     np.testing.assert_array_equal(exe(a=1.0, x=x, y=y)["y"], x + y)
     assert elapsed < 0.05, f"warm load took {elapsed * 1e3:.1f} ms"
+
+
+def test_calls_from_other_threads(saxpy) -> None:
+    import threading
+
+    x, y = _xy(3000, 12)
+    results: list[np.ndarray] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.append(saxpy(a=2.0, x=x, y=y)["y"])
+            results.append(to_device(x).numpy())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(results) == 8
+    for out, copy in zip(results[::2], results[1::2], strict=True):
+        np.testing.assert_array_equal(out, np.float32(2.0) * x + y)
+        np.testing.assert_array_equal(copy, x)
+
+
+def test_enqueue_with_host_mapped_numpy_inputs_keeps_each_calls_data() -> None:
+    src = """vir0
+kernel k workgroup(64) {
+  buffer h: u32[] read host
+  buffer out: u32[] read_write
+  let i = gid.x
+  if i < len(out) {
+    var acc = out[i]
+    for j in 0..200 {
+      acc = acc * 1664525 + h[i] + j
+    }
+    out[i] = acc
+  }
+}
+"""
+    exe = vyre.compile(src, backend="ptx", cache=None)
+    n = 4096
+    out = to_device(np.zeros(n, np.uint32))
+    expected = np.zeros(n, np.uint64)
+    for step in range(5):
+        h = np.full(n, step + 1, np.uint32)
+        exe.enqueue(h=h, out=out)  # the next call must not overwrite h while this one runs
+        for j in range(200):
+            expected = (expected * 1664525 + step + 1 + j) % 2**32
+    np.testing.assert_array_equal(out.numpy(), expected.astype(np.uint32))

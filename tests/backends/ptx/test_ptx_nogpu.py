@@ -168,6 +168,9 @@ def launches(monkeypatch: pytest.MonkeyPatch) -> list:
     class FakeDevice:
         stream = 0
 
+        def make_current(self) -> None:
+            pass
+
     def fake_launcher(function, stream):
         def run(gx, gy, gz, bx, by, bz, shared, params_addr, sync=True):
             record.append(((gx, gy, gz), (bx, by, bz), params_addr))

@@ -195,6 +195,7 @@ class PtxExecutable(Executable):
         and zero-copy arrays, new numpy arrays for numpy arguments.
         """
         with self._lock:
+            self._device.make_current()  # the driver's current context is per thread
             results = self._fast(grid, args, True)
             if results is None:
                 results = self._general(grid, args, True)
@@ -208,6 +209,7 @@ class PtxExecutable(Executable):
         numpy results are copied back (which waits) as in a call.
         """
         with self._lock:
+            self._device.make_current()
             results = self._fast(grid, args, False)
             if results is None:
                 results = self._general(grid, args, False)
@@ -285,6 +287,9 @@ class PtxExecutable(Executable):
         if info.kind == "numpy":
             staged = b.stage(info.shape[0])
             if isinstance(staged, HostMappedArray):
+                # an enqueued launch may still read this memory: the host must wait for it
+                # (device staging needs no wait, its copy is ordered on the stream)
+                drv.call("cuStreamSynchronize", self._device.stream)
                 staged.numpy()[...] = obj
             else:
                 staged.copy_from_host(obj)
