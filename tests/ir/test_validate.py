@@ -551,3 +551,18 @@ def test_mutations_of_valid_programs_are_caught(k):
         assert "V240" in codes_of(rep(k, decls=decls))
     clash = k.decls[0].name
     assert "V212" in codes_of(rep(k, body=(Let(clash, None, Lit(1)), *k.body)))
+
+
+def test_narrow_spans():
+    from vyre.ir.spans import clause_span, word_span
+    from vyre.source import remember_source
+
+    remember_source("spans.vir", "vir0\nkernel kk workgroup(8, 8) {\n  let kk2 = kk\n}\n")
+    whole = Span("spans.vir", 2, 1, 4, 2)
+    assert word_span(whole, "kk") == Span("spans.vir", 2, 8, 2, 10)
+    assert clause_span(whole, "workgroup") == Span("spans.vir", 2, 11, 2, 26)
+    let = Span("spans.vir", 3, 3, 3, 15)
+    assert word_span(let, "kk") == Span("spans.vir", 3, 13, 3, 15)  # not the 'kk' inside 'kk2'
+    assert word_span(let, "zz") == let
+    assert word_span(Span("unknown.vir", 1, 1, 1, 5), "x") == Span("unknown.vir", 1, 1, 1, 5)
+    assert word_span(None, "x") is None
