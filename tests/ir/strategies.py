@@ -15,6 +15,7 @@ from functools import cache
 
 from hypothesis import strategies as st
 
+from vyre.ir.grammar import RESERVED_WORDS
 from vyre.ir.nodes import (
     Assign,
     Atomic,
@@ -61,21 +62,9 @@ from vyre.ir.ops import (
     UnOp,
 )
 
-# Words the grammar reserves, so they cannot be names.  Builtin names and the `atomic_`
-# prefix are not reserved by the grammar, but generated names avoid them for readability.
-RESERVED = frozenset(
-    {
-        "vir0", "kernel", "workgroup", "param", "buffer", "shared", "let", "var", "if",
-        "else", "for", "in", "step", "while", "loop", "break", "continue", "return",
-        "barrier", "fence", "true", "false", "read", "write", "read_write", "host", "len",
-        "bitcast", "device", "system",
-    }
-    | {k.value for k in IdKind}
-    | {t.value for t in ScalarType}
-    | {o.value for o in MemOrder}
-    | {s.value for s in Scope}
-    | {b.value for b in Builtin}
-)
+# Builtin names and the `atomic_` prefix are not reserved by the grammar, but generated
+# names avoid them for readability.
+RESERVED = RESERVED_WORDS | {b.value for b in Builtin}
 
 INT_TYPES = [t for t in ScalarType if t.is_int]
 FLOAT_TYPES = [t for t in ScalarType if t.is_float]
