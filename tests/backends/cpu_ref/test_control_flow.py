@@ -349,3 +349,17 @@ def test_corrupt_artifact_is_a_backend_error() -> None:
     with pytest.raises(BackendError) as info:
         CpuRefBackend().load(b"not an artifact", kernel, CompileOptions())
     assert info.value.code == "V532" and info.value.fix
+
+
+def test_unvalidated_ir_fails_with_a_backend_error() -> None:
+    from vyre.backends.cpu_ref import CpuRefExecutable
+    from vyre.errors import BackendError
+    from vyre.ir.nodes import Buffer, Kernel, Lit, Ref, Store
+    from vyre.ir.ops import Access, ScalarType
+
+    out = Buffer("out", ScalarType.U32, 1, Access.WRITE)
+    for body in [(Store("out", Lit(0), Lit(-1, ScalarType.U32)),),
+                 (Store("out", Lit(0), Ref("nowhere")),)]:
+        with pytest.raises(BackendError) as info:
+            CpuRefExecutable(Kernel("k", (1,), (out,), body))
+        assert info.value.code == "V530"

@@ -134,7 +134,10 @@ class ExprCompiler:
                 t = hint
             else:
                 t = DEFAULT_FLOAT if e.is_float_spelled else DEFAULT_INT
-        value = t.dtype.type(float(e.value) if t.is_float else e.value)
+        try:
+            value = t.dtype.type(float(e.value) if t.is_float else e.value)
+        except (OverflowError, ValueError, TypeError):
+            raise unsupported(f"the literal {e.value!r} as {t} (out of range)") from None
         return (lambda d: value), t
 
     def _ref(self, e: Ref, scope: Scope, hint: ScalarType | None) -> tuple[Ev, ScalarType]:
