@@ -44,3 +44,9 @@ def test_examples_round_trip(path):
     module = load(path)
     assert isinstance(module, Module)
     assert parse(to_text(module)) == module
+
+
+def test_generated_names_are_never_reserved_words():
+    from tests.ir.strategies import NAME_POOL, RESERVED
+
+    assert not set(NAME_POOL) & RESERVED
