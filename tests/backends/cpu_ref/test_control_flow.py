@@ -4,8 +4,19 @@ Python loops over the invocations, written here."""
 
 from __future__ import annotations
 
+import signal
+
 import numpy as np
 import pytest
+
+import vyre
+from vyre.backends.base import CompileOptions
+from vyre.backends.cpu_ref import CpuRefBackend, CpuRefExecutable
+from vyre.errors import BackendError
+from vyre.ir.nodes import Buffer, Kernel, Lit, Ref, Store
+from vyre.ir.ops import Access, ScalarType
+from vyre.ir.wire import decode
+from vyre.testing.features import all_exprs
 
 
 def test_if_else_chain_per_lane(run) -> None:
@@ -293,9 +304,7 @@ kernel t workgroup(16) {
 def test_infinite_loop_is_interruptible() -> None:
     # Ctrl-C arrives as KeyboardInterrupt between Python bytecodes; the interpreter's loops
     # are Python loops, so a signal handler that raises stops a kernel that never ends.
-    import signal
 
-    import vyre
 
     src = """vir0
 kernel spin workgroup(1) {
@@ -319,13 +328,6 @@ kernel spin workgroup(1) {
 
 
 def test_backend_build_and_load_directly() -> None:
-    import vyre
-    from vyre.backends.base import CompileOptions
-    from vyre.backends.cpu_ref import CpuRefBackend
-    from vyre.ir.nodes import Lit
-    from vyre.ir.wire import decode
-    from vyre.testing.features import all_exprs
-
     kernel = vyre.parse(COLLATZ).kernel()
     assert any(isinstance(e, Lit) and e.type is None for e in all_exprs(kernel))
     backend = CpuRefBackend()
@@ -340,11 +342,6 @@ def test_backend_build_and_load_directly() -> None:
 
 
 def test_corrupt_artifact_is_a_backend_error() -> None:
-    import vyre
-    from vyre.backends.base import CompileOptions
-    from vyre.backends.cpu_ref import CpuRefBackend
-    from vyre.errors import BackendError
-
     kernel = vyre.parse(COLLATZ).kernel()
     with pytest.raises(BackendError) as info:
         CpuRefBackend().load(b"not an artifact", kernel, CompileOptions())
@@ -352,11 +349,6 @@ def test_corrupt_artifact_is_a_backend_error() -> None:
 
 
 def test_unvalidated_ir_fails_with_a_backend_error() -> None:
-    from vyre.backends.cpu_ref import CpuRefExecutable
-    from vyre.errors import BackendError
-    from vyre.ir.nodes import Buffer, Kernel, Lit, Ref, Store
-    from vyre.ir.ops import Access, ScalarType
-
     out = Buffer("out", ScalarType.U32, 1, Access.WRITE)
     for body in [(Store("out", Lit(0), Lit(-1, ScalarType.U32)),),
                  (Store("out", Lit(0), Ref("nowhere")),)]:
