@@ -304,8 +304,6 @@ kernel t workgroup(16) {
 def test_infinite_loop_is_interruptible() -> None:
     # Ctrl-C arrives as KeyboardInterrupt between Python bytecodes; the interpreter's loops
     # are Python loops, so a signal handler that raises stops a kernel that never ends.
-
-
     src = """vir0
 kernel spin workgroup(1) {
   var c = 0
