@@ -568,3 +568,18 @@ def test_reserved_words_match_the_grammar():
     keywords = {t.pattern.value for t in grammar.get_parser().terminals
                 if t.pattern.type == "str" and t.pattern.value.isidentifier()}
     assert keywords == grammar.RESERVED_WORDS
+
+
+def test_parsing_falls_back_to_lark_when_tables_cannot_be_exported(monkeypatch):
+    from vyre.ir import lalr
+
+    def broken(_lark):
+        raise AttributeError("internals moved")
+
+    monkeypatch.setattr(grammar, "_TABLES", None)
+    monkeypatch.setattr(grammar, "_NO_TABLES", False)
+    monkeypatch.setattr(grammar, "_load_tables", lambda text: lalr.Tables(broken(None)))
+    assert grammar.get_tables() is None
+    m = parse(prog("  let q = 1"))
+    assert m.kernels[0].body == (Let("q", None, Lit(1)),)
+    assert error(prog("  let q")).code == "V108"

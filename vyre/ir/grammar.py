@@ -191,7 +191,7 @@ def _load_tables(text: str) -> lalr.Tables:
             return lalr.Tables(data)
     except Exception:  # noqa: BLE001 - a missing or damaged cache only means rebuilding
         pass
-    data = lalr.export(get_parser())
+    data = lalr.export(get_parser())  # uses Lark internals: get_tables() guards it
     data["grammar"] = text
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,13 +201,24 @@ def _load_tables(text: str) -> lalr.Tables:
     return lalr.Tables(data)
 
 
-def get_tables() -> lalr.Tables:
-    """The fast parser's tables, loaded from the cache (or exported from Lark) on first use."""
-    global _TABLES
-    if _TABLES is None:
+_NO_TABLES = False
+
+
+def get_tables() -> lalr.Tables | None:
+    """The fast parser's tables, loaded from the cache (or exported from Lark) on first use.
+
+    None when they cannot be exported (a Lark release whose internals moved): then every
+    parse goes through Lark, slower but the same.
+    """
+    global _TABLES, _NO_TABLES
+    if _TABLES is None and not _NO_TABLES:
         with _LOCK:
-            if _TABLES is None:
-                _TABLES = _load_tables(grammar_path().read_text(encoding="utf-8"))
+            if _TABLES is None and not _NO_TABLES:
+                text = grammar_path().read_text(encoding="utf-8")
+                try:
+                    _TABLES = _load_tables(text)
+                except Exception:  # noqa: BLE001 - fall back to Lark, which parses the same
+                    _NO_TABLES = True
     return _TABLES
 
 

@@ -389,6 +389,8 @@ def parse_with_layout(text: str, file: str | None = None) -> tuple[Module, Layou
     remember_source(name, text)
     layout = Layout(text)
     tables = get_tables()
+    if tables is None:
+        return _parse_with_lark(text, name, layout), layout
     try:
         tokens = NewlinePostLexer().process(tables.tokens(text, layout.comments))
         module = tables.parse(tokens, _TreeBuilder(name, layout).callbacks(), MAX_DEPTH)
