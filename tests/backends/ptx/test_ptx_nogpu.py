@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 
+import numpy as np
 import pytest
 
 from vyre.backends.base import CompileOptions
@@ -244,3 +245,72 @@ def test_host_buffers_refuse_device_arrays(launches) -> None:
         exe(a=1.0, x=FakeCai(0x1000, 8), y=FakeCai(0x2000, 8), h=FakeCai(0x3000, 4, "<u4"))
     assert info.value.code == "V403"
     assert "host" in info.value.message
+
+
+def _fake_device_array(n: int, dtype, ptr: int):
+    """A DeviceArray as the launch path sees it, without GPU memory behind it."""
+    from vyre.backends.ptx.memory import DeviceArray
+
+    a = DeviceArray.__new__(DeviceArray)
+    a.shape, a.dtype, a.size, a.ptr, a._finalizer = (n,), np.dtype(dtype), n, ptr, None
+    a.nbytes = n * a.dtype.itemsize
+    return a
+
+
+STATIC = Kernel(
+    "static", (32,),
+    (
+        Param("flag", ScalarType.BOOL),
+        Buffer("x", ScalarType.U64, 40, Access.READ),
+        Param("k", ScalarType.I64),
+        Buffer("y", ScalarType.F64, None, Access.WRITE),
+        Param("s", ScalarType.F32),
+    ),
+    (),
+)
+STATIC_SLOTS = [
+    Slot("param", "flag", ScalarType.BOOL), Slot("ptr", "x"), Slot("param", "k", ScalarType.I64),
+    Slot("ptr", "y"), Slot("len", "y"), Slot("param", "s", ScalarType.F32),
+]
+STATIC_TYPES = [ctypes.c_uint8, ctypes.c_uint64, ctypes.c_int64, ctypes.c_uint64, ctypes.c_uint32,
+                ctypes.c_float]
+
+
+def test_short_path_packs_vyre_arrays_without_the_binder(launches, monkeypatch) -> None:
+    from vyre.backends import args as binding
+
+    exe = PtxExecutable(STATIC, function=None, slots=STATIC_SLOTS)
+
+    def no_binder(*a, **k):
+        raise AssertionError("the short path must not need the shared binder")
+
+    monkeypatch.setattr(binding, "bind", no_binder)
+    x = _fake_device_array(40, np.uint64, 0xAA00)
+    y = _fake_device_array(100, np.float64, 0xBB00)
+    out = exe(flag=True, x=x, k=-(2**63), y=y, s=0.5)
+    assert out == {"y": y}
+    (grid, block, addr), = launches
+    assert grid == (4, 1, 1) and block == (32, 1, 1)  # ceil(100 / 32)
+    assert _read_params(addr, STATIC_TYPES) == [1, 0xAA00, -(2**63), 0xBB00, 100, 0.5]
+    # numpy scalars and ints for floats still take the short path, through the shared rules
+    exe(grid=(2, 2), flag=np.bool_(False), x=x, k=np.int8(3), y=y, s=2)
+    assert launches[1][0] == (2, 2, 1)
+    assert _read_params(addr, STATIC_TYPES) == [0, 0xAA00, 3, 0xBB00, 100, 2.0]
+
+
+def test_short_path_hands_mismatches_to_the_binder(launches) -> None:
+    exe = PtxExecutable(STATIC, function=None, slots=STATIC_SLOTS)
+    y = _fake_device_array(100, np.float64, 0xBB00)
+    cases = [
+        ({"x": _fake_device_array(40, np.int64, 1)}, "V404"),  # wrong dtype
+        ({"x": _fake_device_array(41, np.uint64, 1)}, "V405"),  # wrong static size
+        ({"s": 1e39}, "V408"),  # overflows f32
+        ({"k": 1.0}, "V408"),  # a float for an integer
+    ]
+    for change, code in cases:
+        args = {"flag": True, "x": _fake_device_array(40, np.uint64, 1), "k": 1, "y": y, "s": 1.0}
+        args.update(change)
+        with pytest.raises(ArgumentError) as info:
+            exe(**args)
+        assert info.value.code == code, change
+    assert launches == []
