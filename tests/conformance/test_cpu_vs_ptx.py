@@ -82,14 +82,13 @@ def _git_commit() -> str:
 
 
 def _device_name() -> str:
+    # Asked of nvidia-smi, not cuda-python: CUDA must stay uninitialised in this process, whose
+    # forked workers run the ptx backend.
     try:
-        from cuda.bindings import driver  # type: ignore[import-not-found]
-
-        driver.cuInit(0)
-        _, dev = driver.cuDeviceGet(0)
-        _, name = driver.cuDeviceGetName(64, dev)
-        return name.split(b"\0")[0].decode()
-    except Exception:  # the record is still useful without the name
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=30, check=True).stdout
+        return out.strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
         return "unknown"
 
 

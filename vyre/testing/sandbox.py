@@ -54,14 +54,15 @@ def assemble_ptx(kernel: Kernel, arch: str | None) -> RunResult:
     from vyre.ir.infer import resolve
     from vyre.ir.nodes import Module
     from vyre.ir.validate import validate
-    from vyre.lower import ptx
+    from vyre.lower import default_arch, ptx
     from vyre.lower.ptxas import assemble
 
     try:
         validate(Module((kernel,)))
         resolved = resolve(kernel)
-        text = ptx(resolved, arch)
-        assemble(text, arch)
+        target = arch or default_arch()  # lower and assemble for the same architecture
+        text = ptx(resolved, target)
+        assemble(text, target)
         return RunResult("ok", {})
     except VyreError as exc:
         return RunResult("error", error=f"{type(exc).__name__}: {exc}")
