@@ -91,13 +91,16 @@ def _cold(backend, kernel, reps: int) -> list[float]:  # type: ignore[no-untyped
 
 def _new_process_samples(backend_name: str, program: str, cache_dir: str | None, procs: int) -> list[float]:
     """Seconds of the first compile in each of ``procs`` new processes (cold when no cache_dir)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    path = [str(ROOT), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
     samples = []
     for _ in range(procs):
         cmd = [sys.executable, __file__, "--child", backend_name, "--program", program]
         if cache_dir is not None:
             cmd += ["--cache-dir", cache_dir]
-        out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120)
+        out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise SystemExit(f"a measuring process failed ({' '.join(cmd)}):\n{out.stderr}")
         samples.append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
     return samples
 

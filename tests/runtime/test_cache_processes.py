@@ -18,6 +18,8 @@ from vyre.runtime.pipeline_cache import PipelineCache
 
 OPTS = CompileOptions()
 ROOT = Path(__file__).resolve().parents[2]
+# The repository first, then whatever the environment already needs (e.g. carried packages).
+PYTHONPATH = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
 
 
 def _worker(directory: str, worker: int, rounds: int, disk_bytes: int) -> None:
@@ -81,7 +83,7 @@ def test_a_new_process_hits_the_disk_cache(tmp_path: Path) -> None:
         assert exe.artifact == backend.build(scale_kernel(), CompileOptions())
         print(backend.builds - 1, default_cache().stats().disk_hits)
     """)
-    env = {**os.environ, "VYRE_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "VYRE_CACHE_DIR": str(tmp_path), "PYTHONPATH": PYTHONPATH}
     env.pop("VYRE_CACHE", None)
     out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
@@ -101,7 +103,7 @@ def test_vyre_cache_off_in_a_new_process(tmp_path: Path, value: str) -> None:
         print(backend.builds)
     """)
     env = {**os.environ, "VYRE_CACHE_DIR": str(tmp_path / "c"), "VYRE_CACHE": value,
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": PYTHONPATH}
     out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
