@@ -72,3 +72,48 @@ kernel k workgroup(4) {
             "lo": np.ones(4, np.float32), "hi": np.ones(4, np.float32)}
     expected = {"lo": f32(0, NEG_ZERO, NEG_ZERO, NEG_ZERO), "hi": f32(0, 0, 0, NEG_ZERO)}
     assert_backends_agree(source, args, expected, grid=1, backends=(backend,))
+
+
+SIGNALLING_NANS = {"f32": (np.uint32, 0x7F800001), "f64": (np.uint64, 0x7FF0000000000001)}
+MIN_MAX_NAN_SOURCE = """vir0
+kernel k workgroup(1) {{
+  buffer x: {t}[] read
+  buffer o: {t}[] write
+  let s = x[0]
+  o[0] = min(0.0, s)
+  o[1] = min(s, 0.0)
+  o[2] = max(s, 1.0)
+  o[3] = max(1.0, s)
+  o[4] = clamp(s, 2.0, 3.0)
+  o[5] = clamp(0.5, s, 3.0)
+  o[6] = clamp(5.0, 2.0, s)
+}}
+"""
+# min/max with one NaN operand give the other operand; clamp(x, lo, hi) is min(max(x, lo), hi).
+MIN_MAX_NAN_EXPECTED = [0.0, 0.0, 1.0, 1.0, 2.0, 0.5, 5.0]
+
+
+@pytest.mark.parametrize("t", ["f32", "f64"])
+@pytest.mark.parametrize("backend", [
+    pytest.param("cpu_ref", marks=pytest.mark.xfail(
+        strict=True, reason="cpu_ref's min/max (np.fmin/np.fmax) return NaN for a signalling NaN "
+                            "operand; semantics section 4 says the other operand")),
+    "host_jit",
+])
+def test_min_max_clamp_with_a_signalling_nan(backend: str, t: str) -> None:
+    """Found with seed 201: `min(0.0f64, in0[lin])` with in0[0] = 0x7FF0000000000001 gave NaN
+    on cpu_ref and 0.0 on host_jit; host_jit is right. Quiet NaNs work on both."""
+    uint, bits = SIGNALLING_NANS[t]
+    x = np.array([bits], uint).view(np.dtype(t.replace("f", "float")))
+    expected = {"o": np.array(MIN_MAX_NAN_EXPECTED, x.dtype)}
+    assert_backends_agree(MIN_MAX_NAN_SOURCE.format(t=t), {"x": x, "o": np.zeros(7, x.dtype)},
+                          expected, grid=1, backends=(backend,))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("bits", [0x7FC00000, 0xFFC00001])
+def test_min_max_clamp_with_a_quiet_nan(backend: str, bits: int) -> None:
+    x = f32(bits)
+    expected = {"o": np.array(MIN_MAX_NAN_EXPECTED, np.float32)}
+    assert_backends_agree(MIN_MAX_NAN_SOURCE.format(t="f32"), {"x": x, "o": np.zeros(7, np.float32)},
+                          expected, grid=1, backends=(backend,))
