@@ -183,3 +183,32 @@ def test_generated_comments_survive_in_order(case):
         found = kept.find(c, position)
         assert found >= 0, (c, once)
         position = found + len(c)
+
+
+@st.composite
+def relaid(draw) -> tuple[str, str]:
+    """(canonical text, the same program with random spacing and line breaks)."""
+    from vyre.ir.grammar import get_tables
+
+    canonical = to_text(draw(kernels()))
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    out: list[str] = []
+    for tok in get_tables().tokens(canonical, None):
+        if tok.type == "_NL":
+            out.append("\n" + " " * rng.randint(0, 5))  # blank lines would be kept
+            continue
+        out.append(str(tok))
+        # After a token that cannot end a statement a line break is only layout.
+        if str(tok) in (",", "(", "[", "{", "+", "*", "&&", "=", "..") and rng.random() < 0.3:
+            out.append("\n" + "\t" * rng.randint(0, 2))
+        else:
+            out.append(" " * rng.randint(1, 3))
+    return canonical, "".join(out)
+
+
+@settings(max_examples=25)
+@given(relaid())
+def test_any_layout_formats_to_the_canonical_text(case):
+    canonical, text = case
+    assert parse(text) == parse(canonical)
+    assert format_text(text) == canonical
