@@ -56,7 +56,12 @@ def _load(program: str):  # type: ignore[no-untyped-def]
 
 
 def child(backend_name: str, program: str, cache_dir: str | None) -> None:
-    """One sample in a new process: a disk hit, or a cold compile when ``cache_dir`` is None."""
+    """One sample in a new process: a disk hit, or a cold compile when ``cache_dir`` is None.
+
+    Prints the seconds the backend's runtime takes to start (``backend.target``: the CUDA
+    context for ptx, LLVM's host target for host_jit), which any first compile or launch pays
+    with or without a cache, and then the seconds of the compile itself.
+    """
     from vyre.backends import registry
     from vyre.backends.base import CompileOptions
     from vyre.runtime.pipeline_cache import PipelineCache, compile_cached
@@ -64,10 +69,13 @@ def child(backend_name: str, program: str, cache_dir: str | None) -> None:
     backend = registry.get(backend_name)
     kernel = _load(program)
     options = CompileOptions()
+    t0 = time.perf_counter()
+    backend.target(options)
+    init = time.perf_counter() - t0
     if cache_dir is None:
         t0 = time.perf_counter()
         compile_cached(kernel, backend, options, cache=None)
-        print(json.dumps({"seconds": time.perf_counter() - t0}))
+        print(json.dumps({"init": init, "seconds": time.perf_counter() - t0}))
         return
     t0 = time.perf_counter()
     # The cache object is created inside the timed region, as the default cache is on a
@@ -78,7 +86,7 @@ def child(backend_name: str, program: str, cache_dir: str | None) -> None:
     stats = cache.stats()
     assert stats.disk_hits == 1 and stats.misses == 0, stats
     assert exe is not None
-    print(json.dumps({"seconds": first}))
+    print(json.dumps({"init": init, "seconds": first}))
 
 
 def _cold(backend, kernel, reps: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -89,11 +97,15 @@ def _cold(backend, kernel, reps: int) -> list[float]:  # type: ignore[no-untyped
     return wall_samples(lambda: compile_cached(kernel, backend, options, cache=None), reps, warmup=1)
 
 
-def _new_process_samples(backend_name: str, program: str, cache_dir: str | None, procs: int) -> list[float]:
-    """Seconds of the first compile in each of ``procs`` new processes (cold when no cache_dir)."""
+def _new_process_samples(backend_name: str, program: str, cache_dir: str | None,
+                         procs: int) -> tuple[list[float], list[float]]:
+    """Seconds of runtime start and of the first compile in each of ``procs`` new processes.
+
+    The compile is cold when ``cache_dir`` is None, else a disk hit.
+    """
     path = [str(ROOT), os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
-    samples = []
+    inits, samples = [], []
     for _ in range(procs):
         cmd = [sys.executable, __file__, "--child", backend_name, "--program", program]
         if cache_dir is not None:
@@ -101,8 +113,10 @@ def _new_process_samples(backend_name: str, program: str, cache_dir: str | None,
         out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise SystemExit(f"a measuring process failed ({' '.join(cmd)}):\n{out.stderr}")
-        samples.append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
-    return samples
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        inits.append(result["init"])
+        samples.append(result["seconds"])
+    return inits, samples
 
 
 def bench_backend(backend_name: str, program: str | None, procs: int, reps: int) -> dict[str, Any]:
@@ -117,7 +131,7 @@ def bench_backend(backend_name: str, program: str | None, procs: int, reps: int)
     options = CompileOptions()
 
     cold = _cold(backend, kernel, reps=max(5, reps // 100))
-    cold_new = _new_process_samples(backend_name, program, None, max(3, procs // 2))
+    _, cold_new = _new_process_samples(backend_name, program, None, max(3, procs // 2))
 
     cache_dir = tempfile.mkdtemp(prefix="vyre-bench-cache-")
     try:
@@ -129,7 +143,7 @@ def bench_backend(backend_name: str, program: str | None, procs: int, reps: int)
         it = iter(fresh)
         equal_samples = wall_samples(lambda: compile_cached(next(it), backend, options, cache=cache), reps, warmup=0)
         assert compile_cached(equal, backend, options, cache=cache) is compile_cached(kernel, backend, options, cache=cache)
-        disk = _new_process_samples(backend_name, program, cache_dir, procs)
+        runtime_init, disk = _new_process_samples(backend_name, program, cache_dir, procs)
         entry_bytes = cache.stats().disk_bytes
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
@@ -144,9 +158,13 @@ def bench_backend(backend_name: str, program: str | None, procs: int, reps: int)
     return {
         "method": {
             "cold_compile": "compile_cached(cache=None) repeated in this process: build + load",
-            "cold_compile_new_process": "the first compile_cached(cache=None) of a fresh process, after import and parsing",
+            "cold_compile_new_process": "the first compile_cached(cache=None) of a fresh process, after import, "
+                                        "parsing and runtime start",
             "disk_hit_new_process": "PipelineCache(dir) + the first compile_cached of a fresh process whose cache "
-                                    "directory holds the entry, up to a loaded Executable; after import and parsing",
+                                    "directory holds the entry, up to a loaded Executable; after import, "
+                                    "parsing and runtime start",
+            "runtime_start_new_process": "backend.target(options) in a fresh process: the CUDA context for ptx, "
+                                         "LLVM's host target for host_jit; paid once per process, cache or not",
             "memory_hit_same_kernel": "compile_cached again with the same Kernel object",
             "memory_hit_equal_kernel": "compile_cached with an equal Kernel parsed again (its key is recomputed)",
             "statistics": "microseconds; median, p10, p90, min over n samples",
@@ -158,6 +176,7 @@ def bench_backend(backend_name: str, program: str | None, procs: int, reps: int)
         "cold_compile_us": summary(cold),
         "cold_compile_new_process_us": summary(cold_new),
         "disk_hit_new_process_us": summary(disk),
+        "runtime_start_new_process_us": summary(runtime_init),
         "memory_hit_same_kernel_us": summary(same),
         "memory_hit_equal_kernel_us": summary(equal_samples),
         "wire_bytes": len(blob),
@@ -217,7 +236,9 @@ def main() -> None:
         cold_new = result["cold_compile_new_process_us"]["median"]
         disk = result["disk_hit_new_process_us"]["median"]
         mem = result["memory_hit_same_kernel_us"]["median"]
-        print(f"{name:9} {result['program']}: cold {cold:9.1f} us (new process {cold_new:9.1f} us) | "
+        start = result["runtime_start_new_process_us"]["median"]
+        print(f"{name:9} {result['program']}: runtime start {start:9.1f} us | "
+              f"cold {cold:9.1f} us (new process {cold_new:9.1f} us) | "
               f"disk hit, new process {disk:8.1f} us ({disk / cold_new:.3f}x) | "
               f"memory hit {mem:6.2f} us ({mem / cold:.5f}x) | "
               f"equal-kernel memory hit {result['memory_hit_equal_kernel_us']['median']:6.1f} us | "
