@@ -58,7 +58,7 @@ def _draw(n: int, seed_value: int, config: GenConfig | None = None) -> list[Case
 @pytest.fixture(scope="module")
 def draws() -> list[Case]:
     """One shared sample, so the checks below cost one generation pass."""
-    return _draw(800, 11)
+    return _draw(1200, 11)
 
 
 def test_every_draw_validates(draws: list[Case]) -> None:

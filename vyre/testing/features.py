@@ -127,7 +127,7 @@ def features_of(kernel: Kernel) -> frozenset[str]:
         found.add("shared")
     if any(b.placement is Placement.HOST for b in kernel.buffers):
         found.add("host_buffers")
-    if len([d for d in kernel.workgroup if d > 1]) > 1 or kernel.workgroup3[1:] != (1, 1):
+    if kernel.workgroup3[1:] != (1, 1):
         found.add("multi_dim")
     for stmt in walk_stmts(kernel.body):
         if isinstance(stmt, Barrier):

@@ -444,8 +444,22 @@ class _Gen:
     def store_stmt(self, nesting: int, in_loop: bool) -> list[Stmt]:
         out = self.pick(self.outs)
         op = self.pick(_compound_ops(out.elem)) if out.readable and self.chance(3) else None
-        value = self.context_lit(out.elem) if op is None and self.chance(5) else self.expr(out.elem)
+        if op is None and self.env and self.chance(2):
+            value = self.observe(self.pick(self.env), out.elem)
+        elif op is None and self.chance(5):
+            value = self.context_lit(out.elem)
+        else:
+            value = self.expr(out.elem)
         return [Store(out.name, self.own_index(out), value, op)]
+
+    def observe(self, var: _Var, elem: ScalarType) -> Expr:
+        """A binding's value as an ``elem``, bit for bit where the widths allow it."""
+        ref = Ref(var.name)
+        if var.type is elem:
+            return ref
+        if var.type is not T.BOOL and var.type.bits == elem.bits:
+            return Bitcast(elem, ref)
+        return Cast(elem, ref)
 
     def transcendental_stmt(self, nesting: int, in_loop: bool) -> list[Stmt]:
         assert self.trans is not None
@@ -724,7 +738,8 @@ def cases(draw: st.DrawFn, config: GenConfig | None = None) -> Case:
     for _ in range(draw(st.integers(1, cfg.max_stmts))):
         body += g.stmt(0, False)
     for out in g.outs:  # make sure every output is written with something interesting
-        body.append(Store(out.name, g.own_index(out), g.expr(out.elem)))
+        value = g.observe(g.pick(g.env), out.elem) if g.chance(2) else g.expr(out.elem)
+        body.append(Store(out.name, g.own_index(out), value))
     if g.trans is not None:
         body += g.transcendental_stmt(0, False)
 
