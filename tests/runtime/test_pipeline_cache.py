@@ -105,10 +105,17 @@ def test_cache_argument_may_be_a_pipeline_cache(tmp_path: Path) -> None:
     assert cache.directory is None and cache.stats().memory_entries == 1
 
 
-def test_bad_cache_argument_is_a_cache_error() -> None:
+@pytest.mark.parametrize("bad", [42, "", b"/tmp", 1.5])
+def test_bad_cache_argument_is_a_cache_error(bad: object) -> None:
     with pytest.raises(CacheError) as info:
-        compile_cached(scale_kernel(), FakeBackend(), OPTS, cache=42)
+        compile_cached(scale_kernel(), FakeBackend(), OPTS, cache=bad)
     assert info.value.code == "V603" and "Fix:" in str(info.value)
+
+
+def test_cache_true_means_the_default_cache(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    a = compile_cached(scale_kernel(), backend, OPTS, cache=True)
+    assert compile_cached(scale_kernel(), backend, OPTS, cache="default") is a
 
 
 def test_default_cache_lives_under_xdg_cache_home(tmp_path: Path) -> None:

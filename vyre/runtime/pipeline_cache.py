@@ -317,12 +317,12 @@ def resolve_cache(cache: Any) -> PipelineCache | None:
         return None
     if isinstance(cache, PipelineCache):
         return cache
-    if isinstance(cache, str) and cache == "default":
+    if cache is True or (isinstance(cache, str) and cache == "default"):
         return default_cache()
-    if isinstance(cache, (str, os.PathLike)):
+    if isinstance(cache, (str, os.PathLike)) and os.fspath(cache) != "":
         return _cache_for_directory(cache)
     raise CacheError(
-        f"expected cache to be 'default', a directory, a PipelineCache or None, but got {type(cache).__name__}",
+        f"expected cache to be 'default', a directory, a PipelineCache or None, but got {cache!r}",
         code="V603",
         fix="pass cache='default', cache='/path/to/dir', cache=PipelineCache(...) or cache=None",
     )
