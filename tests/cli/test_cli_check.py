@@ -76,9 +76,10 @@ def test_a_directory_means_its_vir_files(vyre_cli, write, tmp_path):
     assert "src/deep/bad.vir:7:" in result.stderr
     assert "checked 2 files, 1 error in 1 file" in result.stderr
     (tmp_path / "empty").mkdir()
-    empty = vyre_cli("check", "empty")
+    empty = vyre_cli("check", "empty", "src/good.vir")
     assert empty.returncode == 1
-    assert "holds no .vir files" in empty.stderr
+    assert "error[V710]: 'empty' is a directory holding no .vir files" in empty.stderr
+    assert "checked 2 files, 1 error in 1 file" in empty.stderr
 
 
 def test_every_example_is_valid(vyre_cli):

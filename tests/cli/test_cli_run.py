@@ -164,6 +164,9 @@ def test_missing_and_invalid_files(vyre_cli, write):
     missing = vyre_cli("run", "nope.vir")
     assert missing.returncode == 1
     assert "error[V710]" in missing.stderr
+    directory = vyre_cli("run", str(REPO / "examples"))
+    assert directory.returncode == 1
+    assert "is a directory, not a VIR0 source file" in directory.stderr
     write("bad.vir", ILL_TYPED)
     invalid = vyre_cli("run", "bad.vir", "--backend", "cpu_ref")
     assert invalid.returncode == 1

@@ -22,20 +22,15 @@ STDIN_NAME = "<stdin>"
 
 
 def expand(paths: list[str]) -> list[str]:
-    """``paths`` with each directory replaced by the ``.vir`` files under it, sorted."""
+    """``paths`` with each directory replaced by the ``.vir`` files under it, sorted.
+
+    A directory without any stays as it is, so reading it reports the problem in its turn.
+    """
     files: list[str] = []
     for path in paths:
-        if path != STDIN and os.path.isdir(path):
-            found = sorted(str(p) for p in Path(path).rglob("*.vir") if p.is_file())
-            if not found:
-                raise VyreError(
-                    f"the directory '{path}' holds no .vir files",
-                    code="V710",
-                    fix="name .vir files, or a directory that contains some",
-                )
-            files.extend(found)
-        else:
-            files.append(path)
+        found = sorted(str(p) for p in Path(path).rglob("*.vir") if p.is_file()) \
+            if path != STDIN and os.path.isdir(path) else []
+        files.extend(found or [path])
     return files
 
 
@@ -46,6 +41,19 @@ def read_source(path: str) -> tuple[str, str]:
     """
     if path == STDIN:
         name, text = STDIN_NAME, sys.stdin.read()
+    elif os.path.isdir(path):
+        inside = sorted(Path(path).rglob("*.vir"))
+        if inside:
+            raise VyreError(
+                f"'{path}' is a directory, not a VIR0 source file",
+                code="V710",
+                fix=f"name one .vir file, e.g. {inside[0]} (only check and fmt take directories)",
+            )
+        raise VyreError(
+            f"'{path}' is a directory holding no .vir files",
+            code="V710",
+            fix="name .vir files, or a directory that contains some",
+        )
     else:
         name = path
         try:
