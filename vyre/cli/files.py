@@ -28,10 +28,13 @@ def expand(paths: list[str]) -> list[str]:
     """
     files: list[str] = []
     for path in paths:
-        found = sorted(str(p) for p in Path(path).rglob("*.vir") if p.is_file()) \
-            if path != STDIN and os.path.isdir(path) else []
+        found = _vir_files(path) if path != STDIN and os.path.isdir(path) else []
         files.extend(found or [path])
     return files
+
+
+def _vir_files(directory: str) -> list[str]:
+    return sorted(str(p) for p in Path(directory).rglob("*.vir") if p.is_file())
 
 
 def read_source(path: str) -> tuple[str, str]:
@@ -42,7 +45,7 @@ def read_source(path: str) -> tuple[str, str]:
     if path == STDIN:
         name, text = STDIN_NAME, sys.stdin.read()
     elif os.path.isdir(path):
-        inside = sorted(Path(path).rglob("*.vir"))
+        inside = _vir_files(path)
         if inside:
             raise VyreError(
                 f"'{path}' is a directory, not a VIR0 source file",
