@@ -638,6 +638,10 @@ def decode(data: bytes | bytearray | memoryview, *, max_nodes: int = MAX_NODES, 
         raise _error("V303", f"the blob ends unexpectedly after {len(data)} bytes") from None
     except RecursionError:
         raise _error("V309", "the program nests too deeply for the decoder") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # Node constructors accept every value decoded above; should one ever check more,
+        # its complaint is still a malformed blob, not a crash.
+        raise _error("V313", f"the blob holds an impossible node: {exc}") from None
     if r.pos != len(data):
         raise _error("V304", f"{len(data) - r.pos} unexpected bytes follow the module at byte {r.pos}")
     return n.Module(kernels)
