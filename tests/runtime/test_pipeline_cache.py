@@ -245,3 +245,12 @@ def test_executable_from_a_hit_still_runs(tmp_path: Path) -> None:
     out = exe()["loaded"]
     assert bytes(out) == backend.build(scale_kernel(), OPTS)
     assert isinstance(out, np.ndarray)
+
+
+def test_a_relative_directory_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = PipelineCache("rel")
+    assert cache.directory == tmp_path / "rel"
+    monkeypatch.chdir("/")
+    cache.get_or_compile(scale_kernel(), FakeBackend(), OPTS)
+    assert list((tmp_path / "rel").rglob("*.vyc"))

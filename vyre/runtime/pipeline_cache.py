@@ -97,7 +97,7 @@ class PipelineCache:
         disk_bytes: int = DEFAULT_DISK_BYTES,
     ) -> None:
         self.memory = MemoryCache(memory_entries, memory_bytes)
-        self.disk = DiskCache(_usable_directory(Path(directory)), disk_bytes) if directory is not None else None
+        self.disk = DiskCache(_usable_directory(Path(directory).expanduser().absolute()), disk_bytes) if directory is not None else None
         self.compiles = 0
         self._lock = threading.Lock()
         # One lock per key being compiled, so threads asking for the same program wait for
