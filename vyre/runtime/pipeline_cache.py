@@ -97,7 +97,10 @@ class PipelineCache:
         disk_bytes: int = DEFAULT_DISK_BYTES,
     ) -> None:
         self.memory = MemoryCache(memory_entries, memory_bytes)
-        self.disk = DiskCache(_usable_directory(Path(directory).expanduser().absolute()), disk_bytes) if directory is not None else None
+        self.disk: DiskCache | None = None
+        if directory is not None:
+            path = _usable_directory(Path(directory).expanduser().absolute())
+            self.disk = DiskCache(path, disk_bytes)
         self.compiles = 0
         self._lock = threading.Lock()
         # One lock per key being compiled, so threads asking for the same program wait for
@@ -145,7 +148,9 @@ class PipelineCache:
                 return self._load_or_build(key, kernel, backend, options)
             finally:
                 with self._lock:
-                    self._inflight.pop(key, None)
+                    # Only our own gate: a later thread may have opened a new one meanwhile.
+                    if self._inflight.get(key) is gate:
+                        del self._inflight[key]
 
     def _load_or_build(self, key: str, kernel: Kernel, backend: Backend, options: CompileOptions) -> Executable:
         artifact = self.disk.get(key) if self.disk is not None else None
