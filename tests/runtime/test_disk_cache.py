@@ -191,6 +191,22 @@ def test_a_failed_write_is_counted_and_harmless(tmp_path: Path, monkeypatch: pyt
     assert not [p for p in tmp_path.rglob(".tmp-*")], "a temp file was left behind"
 
 
+def test_a_write_racing_a_clear_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = disk_cache.tempfile.mkstemp
+    calls = []
+
+    def vanished_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:  # another process's clear() removed the shard directory
+            raise FileNotFoundError(2, "No such file or directory")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(disk_cache.tempfile, "mkstemp", vanished_once)
+    disk = DiskCache(tmp_path)
+    assert disk.put(KEY, b"artifact")
+    assert disk.write_errors == 0 and disk.get(KEY) == b"artifact"
+
+
 # --- size bounds --------------------------------------------------------------------
 def test_disk_eviction_keeps_total_size_under_the_bound(tmp_path: Path) -> None:
     backend = FakeBackend(padding=1000)

@@ -140,6 +140,23 @@ class DiskCache:
         """Store ``artifact`` atomically; False (and counted) if the disk refused it."""
         path = self.path(key)
         data = pack_entry(key, artifact)
+        # A second try covers another process's clear() removing the shard directory
+        # between our mkdir and our write.
+        for attempt in range(2):
+            if self._write(path, data):
+                break
+            if attempt == 1:
+                with self._lock:
+                    self.write_errors += 1
+                return False
+        with self._lock:
+            if self._approx_bytes is not None:
+                self._approx_bytes += len(data)
+        self._maybe_evict()
+        return True
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> bool:
         tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -151,13 +168,7 @@ class DiskCache:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
-            with self._lock:
-                self.write_errors += 1
             return False
-        with self._lock:
-            if self._approx_bytes is not None:
-                self._approx_bytes += len(data)
-        self._maybe_evict()
         return True
 
     def _scan(self) -> list[tuple[float, int, Path]]:
