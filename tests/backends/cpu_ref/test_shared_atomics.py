@@ -293,3 +293,54 @@ kernel t workgroup(16) {
     t0 = sum(k for r in reps for k in range(int(r)) if k % 2 == 0)
     t1 = sum(1 for r in reps for k in range(int(r)) if k % 2 == 1)
     assert out.tolist() == [t0, (-t1) % 2**64]
+
+
+@pytest.mark.parametrize(
+    ("typ", "op"),
+    [("f32", "add"), ("f32", "sub"), ("f64", "add"), ("i32", "min"), ("u32", "max"),
+     ("u64", "and"), ("i64", "or"), ("u32", "xor"), ("i32", "exchange"), ("u32", "sub"),
+     ("u32", "compare_exchange"), ("f32", "load")],
+)
+def test_atomic_statements_update_in_invocation_order(run, typ, op) -> None:
+    # the result of an atomic statement is unused: only the final memory is observable
+    nargs = {"load": 0, "compare_exchange": 2}.get(op, 1)
+    args = "".join(f", v{k}[i]" for k in range(nargs))
+    decls = "".join(f"  buffer v{k}: {typ}[] read\n" for k in range(nargs))
+    src = f"""vir0
+kernel t workgroup(64) {{
+  buffer addr: u32[] read
+{decls}  buffer mem: {typ}[] read_write
+  let i = gid.x
+  if i < len(addr) {{
+    atomic_{op}(mem[addr[i]]{args})
+  }}
+}}
+"""
+    rng = np.random.default_rng(21)
+    n = 3000
+    dtype = np.dtype({"f32": np.float32, "f64": np.float64, **DTYPES}[typ])
+    addr = rng.integers(0, 6, n).astype(np.uint32)
+    addr[::50] = 99  # out of bounds: dropped
+    if dtype.kind == "f":
+        vals = [(rng.standard_normal(n) * 10.0 ** rng.integers(-4, 7, n)).astype(dtype)
+                for _ in range(nargs)]
+        mem = rng.standard_normal(6).astype(dtype)
+    else:
+        hi = 3 if op == "compare_exchange" else np.iinfo(dtype).max
+        lo = 0 if op == "compare_exchange" else np.iinfo(dtype).min
+        vals = [rng.integers(lo, hi, n, dtype=dtype, endpoint=True) for _ in range(nargs)]
+        mem = rng.integers(lo, hi, 6, dtype=dtype, endpoint=True)
+    out = run(src, addr=addr, mem=mem, **{f"v{k}": v for k, v in enumerate(vals)})["mem"]
+    want = mem.copy()
+    step = {
+        "add": lambda m, v: m + v, "sub": lambda m, v: m - v, "min": min, "max": max,
+        "and": lambda m, v: m & v, "or": lambda m, v: m | v, "xor": lambda m, v: m ^ v,
+        "exchange": lambda m, v: v, "compare_exchange": lambda m, e, d: d if m == e else m,
+        "load": lambda m: m,
+    }[op]
+    with np.errstate(all="ignore"):
+        for lane in range(n):
+            a = addr[lane]
+            if a < len(want):
+                want[a] = step(want[a], *(v[lane] for v in vals))
+    assert out.tobytes() == want.tobytes()

@@ -46,6 +46,28 @@ _ACCUMULATE: dict[AtomicOp, np.ufunc] = {
 }
 
 
+# ufunc.at applies its updates one by one in index order, so repeated addresses see them in
+# invocation order (float rounding included): exactly the serialisation, minus the old values.
+_IN_ORDER: dict[AtomicOp, np.ufunc] = {
+    AtomicOp.ADD: np.add, AtomicOp.SUB: np.subtract, AtomicOp.AND: np.bitwise_and,
+    AtomicOp.OR: np.bitwise_or, AtomicOp.XOR: np.bitwise_xor, AtomicOp.MIN: np.minimum,
+    AtomicOp.MAX: np.maximum,
+}
+
+
+def update_atomic(op: AtomicOp, t: ScalarType, storage: np.ndarray, pos: np.ndarray,
+                  valid: np.ndarray, args: list[np.ndarray]) -> None:
+    """Like :func:`run_atomic` for an atomic whose old values nobody reads (a statement)."""
+    ufunc = _IN_ORDER.get(op)
+    if ufunc is None:
+        if op is not AtomicOp.LOAD:
+            run_atomic(op, t, storage, pos, valid, args)
+        return
+    if not valid.all():
+        pos, args = pos[valid], [a[valid] for a in args]
+    ufunc.at(storage, pos, args[0])
+
+
 def run_atomic(op: AtomicOp, t: ScalarType, storage: np.ndarray, pos: np.ndarray,
                valid: np.ndarray, args: list[np.ndarray]) -> np.ndarray:
     """Apply ``op`` for every lane (arrays of one length, in invocation order).

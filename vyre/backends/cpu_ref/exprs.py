@@ -262,6 +262,11 @@ class ExprCompiler:
         return (lambda d: impl(*(a(d) for a in args))), result
 
     def _atomic(self, e: Atomic, scope: Scope, hint: ScalarType | None) -> tuple[Ev, ScalarType]:
+        return self.atomic(e, scope, run_atomic), self._storage(e.buffer).elem
+
+    def atomic(self, e: Atomic, scope: Scope, apply: Callable[..., Any]) -> Ev:
+        """``d -> apply(op, type, storage, positions, valid, operands)`` for the active lanes,
+        in invocation order (``run_atomic`` returns the old values, ``update_atomic`` not)."""
         st = self._storage(e.buffer)
         t = st.elem
         index, _ = self.compile(e.index, scope, None)
@@ -280,9 +285,9 @@ class ExprCompiler:
                 pos = pos + d.workgroup_base(length)
             valid = np.broadcast_to(valid, (k,))
             values = [np.broadcast_to(np.asarray(a(d), dtype), (k,)) for a in args]
-            return run_atomic(op, t, storage, pos, valid, values)
+            return apply(op, t, storage, pos, valid, values)
 
-        return atomic, t
+        return atomic
 
 
 _EXPR_COMPILERS: dict[type, Callable[..., tuple[Ev, ScalarType]]] = {

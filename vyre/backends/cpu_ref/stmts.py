@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from vyre.backends.cpu_ref import arith
+from vyre.backends.cpu_ref.atomics import update_atomic
 from vyre.backends.cpu_ref.dispatch import EMPTY, Dispatch, LoopMasks
 from vyre.backends.cpu_ref.exprs import ExprCompiler, Scope, unsupported
 from vyre.backends.cpu_ref.memory import scatter
@@ -34,7 +35,6 @@ from vyre.ir.nodes import (
     For,
     If,
     Let,
-    Load,
     Loop,
     Return,
     Store,
@@ -148,9 +148,10 @@ class StmtCompiler(ExprCompiler):
         return store
 
     def _eval(self, s: Eval, scope: Scope) -> Run:
-        if not isinstance(s.expr, Atomic | Load):
+        if not isinstance(s.expr, Atomic):
             raise unsupported("an expression statement that is not an atomic")
-        value, _ = self.compile(s.expr, scope, None)
+        # nobody reads the old values of a statement's atomic: update in order, cheaper
+        value = self.atomic(s.expr, scope, update_atomic)
 
         def run_eval(d: Dispatch) -> None:
             value(d)
