@@ -1,8 +1,8 @@
 """Calling a loaded kernel: binding arguments to the kernel ABI and launching it.
 
-The kernelParams array (one pointer per kernel parameter, each to a preallocated ctypes
-scalar) is built once per executable; a call only writes the new values into those scalars
-and hands the array's address to cuLaunchKernel.  Arrays are taken as they come:
+The kernelParams array (one pointer per kernel parameter, each into one preallocated
+parameter arena) is built once per executable; a call only packs the new values into the
+arena and hands the array's address to cuLaunchKernel.  Arrays are taken as they come:
 
 * ``DeviceArray`` and ``HostMappedArray``: used in place, returned as themselves;
 * objects with ``__cuda_array_interface__`` (CuPy, PyTorch, Numba): zero-copy, written in
@@ -11,7 +11,7 @@ and hands the array's address to cuLaunchKernel.  Arrays are taken as they come:
   writable ones copied back and returned as new numpy arrays.
 
 A call whose arrays are all vyre arrays and whose params are plain Python scalars takes a
-short path with inline checks; anything else (and every error) goes through
+short path generated for the kernel (``_short_path``); anything else (and every error) goes through
 ``vyre.backends.args.bind``, so messages and codes are the same on every backend.
 """
 
@@ -238,6 +238,8 @@ class PtxExecutable(Executable):
             info = bound.arrays.get(b.name)
             if info is None:  # an omitted static-size `write` buffer starts zeroed
                 staged = b.stage(b.static or 0)
+                if isinstance(staged, HostMappedArray):  # an enqueued launch may still use it
+                    drv.call("cuStreamSynchronize", self._device.stream)
                 _zero(staged)
                 b.ptr_cell.value = staged.ptr
                 copy_back.append((b.name, staged))
@@ -254,6 +256,8 @@ class PtxExecutable(Executable):
         gx, gy, gz = bound.grid
         bx, by, bz = self._block
         self._run(gx, gy, gz, bx, by, bz, 0, self._params_addr, sync)
+        if copy_back and not sync:  # host-mapped results are read by the host: wait for them
+            drv.call("cuStreamSynchronize", self._device.stream)
         for name, staged in copy_back:
             results[name] = staged.copy_to_host()
         return {b.name: results[b.name] for b in self._buffers if b.writable}
