@@ -272,3 +272,32 @@ def test_memory_lru_is_bounded_by_bytes() -> None:
     tiny = PipelineCache(None, memory_bytes=size - 1)
     tiny.get_or_compile(scale_kernel(), backend, OPTS)
     assert tiny.stats().memory_entries == 0
+
+
+def test_memory_lru_stays_consistent_under_threads() -> None:
+    import random
+    import threading
+
+    from vyre.runtime.memory_cache import MemoryCache, MemoryEntry
+
+    lru = MemoryCache(max_entries=16, max_bytes=4000)
+    gets = [0] * 8
+
+    def hammer(seed: int) -> None:
+        rnd = random.Random(seed)
+        for _ in range(3000):
+            key = f"k{rnd.randrange(64)}"
+            if rnd.random() < 0.5:
+                lru.put(key, MemoryEntry(b"x" * rnd.randrange(1, 600), None))  # type: ignore[arg-type]
+            else:
+                lru.get(key)
+                gets[seed] += 1
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(lru) <= 16 and lru.bytes <= 4000
+    assert lru.bytes == sum(len(e.artifact) for e in lru._entries.values())
+    assert lru.hits + lru.misses == sum(gets)
