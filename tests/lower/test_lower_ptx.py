@@ -139,3 +139,12 @@ def test_other_architectures():
     assert ".target sm_80" in t80 and ".version 7.0" in t80
     t100 = ptx(one("  out[gid.x] = a[gid.x]", IO.format(t="f32", r="f32")), arch="sm_100a")
     assert ".target sm_100a" in t100
+
+
+def test_entry_requires_the_workgroup_size():
+    text = ptx_of("  out[gid.x] = 1", "  buffer out: u32[] write")
+    assert ".reqntid 64, 1, 1" in text
+    from lower_support import kernel
+
+    k = kernel("vir0\nkernel k workgroup(8, 4, 2) {\n  buffer out: u32[] write\n  out[gid.x] = 1\n}\n")
+    assert ".reqntid 8, 4, 2" in ptx(k)

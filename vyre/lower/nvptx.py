@@ -50,6 +50,10 @@ class NvptxHooks(TargetHooks):
     def entry_function(self, module: ir.Module, kernel: Kernel, abi_types: list[ir.Type]) -> ir.Function:
         fn = ir.Function(module, ir.FunctionType(T.VOID, abi_types), kernel.name)
         fn.calling_convention = "ptx_kernel"
+        # .reqntid: ptxas may budget registers for exactly this block size, and a launch
+        # with another block size fails instead of running with the wrong workgroup.
+        for axis, size in zip("xyz", kernel.workgroup3, strict=True):
+            module.add_named_metadata("nvvm.annotations", [fn, f"reqntid{axis}", ir.Constant(T.I32, size)])
         return fn
 
     def thread_id(self, ctx: Ctx, kind: IdKind, axis: int) -> ir.Value:
