@@ -78,6 +78,21 @@ def test_unavailable_reason_without_gpu_and_registry_refuses() -> None:
         context.current()
 
 
+@pytest.mark.skipif(HAS_GPU, reason="this machine has a GPU")
+def test_ptx_is_built_offline_without_a_gpu() -> None:
+    from vyre.backends.ptx import PtxBackend
+    from vyre.ir.infer import resolve
+    from vyre.ir.parse import parse
+
+    kernel = resolve(parse(
+        "vir0\nkernel k workgroup(64) {\n  buffer y: f32[] read_write\n  y[gid.x] *= 2.0\n}\n"
+    ).kernel())
+    backend = PtxBackend()
+    assert backend.target(CompileOptions()) == "sm_90"
+    artifact = backend.build(kernel, CompileOptions(arch="sm_80"))
+    assert b".entry k" in artifact and b".target sm_80" in artifact
+
+
 def test_disabled_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VYRE_DISABLE_CUDA", "1")
     assert "VYRE_DISABLE_CUDA" in context._probe_driver()

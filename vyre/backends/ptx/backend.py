@@ -24,11 +24,16 @@ class PtxBackend(Backend):
         return context.unavailable_reason()
 
     def target(self, options: CompileOptions) -> str:
-        """``options.arch``, else the GPU's own arch (``sm_90`` on an H100)."""
-        from vyre.lower import normalize_arch
+        """``options.arch``, else the GPU's own arch (``sm_90`` on an H100).
+
+        Without a GPU it is vyre.lower's default arch, so PTX can still be built offline.
+        """
+        from vyre.lower import default_arch, normalize_arch
 
         if options.arch is not None:
             return normalize_arch(options.arch)
+        if context.unavailable_reason() is not None:
+            return default_arch()
         return context.current().arch
 
     def build(self, kernel: Kernel, options: CompileOptions) -> bytes:
@@ -61,11 +66,8 @@ def lower_to_ptx(kernel: Kernel, arch: str, options: CompileOptions) -> bytes:
 
 
 def entry_name(kernel: Kernel) -> str:
-    """The PTX entry point vyre.lower gives ``kernel``."""
-    from vyre import lower
-
-    fn = getattr(lower, "entry_name", None)
-    return fn(kernel) if fn is not None else kernel.name
+    """The PTX entry point of ``kernel``: vyre.lower names it after the kernel."""
+    return kernel.name
 
 
 _SLOT_KIND = {"param": "param", "buffer": "ptr", "length": "len"}
