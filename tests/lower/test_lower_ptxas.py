@@ -155,3 +155,17 @@ kernel saxpy workgroup(256) {
 """)
     for arch in ("sm_75", "sm_80", "sm_89", "sm_90", "sm_90a", "sm_100", "sm_120"):
         ptxas.assemble(ptx(k, arch=arch), arch)
+
+
+def test_every_supported_architecture_assembles_with_ptx_isa_at_most_9_0():
+    require_ptxas()
+    from vyre.lower import supported_archs
+    from vyre.lower.target import ptx_version
+
+    k = kernel((Path(__file__).resolve().parents[2] / "examples" / "dot.vir").read_text())
+    for arch in supported_archs():
+        text = ptx(k, arch=arch)
+        version = ptx_version(arch)
+        assert version <= 90  # what CUDA 13.0 drivers accept
+        assert f".version {version // 10}.{version % 10}" in text and f".target {arch}" in text
+        ptxas.assemble(text, arch)

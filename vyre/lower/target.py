@@ -19,10 +19,11 @@ DEFAULT_ARCH = "sm_90"
 
 # Architectures LLVM's NVPTX backend and CUDA 13 both support, with the lowest PTX ISA
 # version each needs.  The PTX version is kept as low as the architecture allows, so the
-# PTX also loads on older drivers (CUDA 13.0 drivers accept PTX ISA up to 9.0).
+# PTX also loads on older drivers (CUDA 13.0 drivers accept PTX ISA up to 9.0).  sm_101
+# is absent: CUDA 13 renamed it sm_110.
 _MIN_PTX = {
     "sm_75": 63, "sm_80": 70, "sm_86": 71, "sm_87": 74, "sm_89": 78,
-    "sm_90": 78, "sm_90a": 80, "sm_100": 86, "sm_100a": 86, "sm_101": 86, "sm_101a": 86,
+    "sm_90": 78, "sm_90a": 80, "sm_100": 86, "sm_100a": 86,
     "sm_103": 88, "sm_103a": 88, "sm_110": 90, "sm_110a": 90, "sm_120": 87, "sm_120a": 87,
     "sm_121": 88, "sm_121a": 88,
 }
