@@ -11,10 +11,12 @@ kernel once all of that is warm.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 EMPTY = b".version 7.8\n.target sm_80\n.address_size 64\n.visible .entry e()\n{\n    ret;\n}\n"
 
 
