@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vyre.backends.args import (
     ARRAY_KINDS,
@@ -219,3 +221,39 @@ def test_array_kinds_are_pluggable() -> None:
         assert info.value.code == "V403"
     finally:
         ARRAY_KINDS[:] = [k for k in ARRAY_KINDS if k.name != "fake"]
+
+
+@given(st.floats(allow_nan=False, width=64))
+def test_f32_params_round_like_literals_or_refuse_overflow(value: float) -> None:
+    k = kernel(Param("p", T.F32))
+    with np.errstate(over="ignore"):
+        rounded = np.float32(value)
+    if np.isinf(rounded) and not np.isinf(value):
+        with pytest.raises(ArgumentError) as info:
+            bind(k, None, {"p": value})
+        assert info.value.code == "V408"
+    else:
+        got = bind(k, None, {"p": value}).params["p"]
+        assert got.tobytes() == rounded.tobytes()
+
+
+@given(st.sampled_from([T.I32, T.U32, T.I64, T.U64]), st.integers(-(2**70), 2**70))
+def test_int_params_accept_exactly_their_range(t: ScalarType, value: int) -> None:
+    k = kernel(Param("p", t))
+    if t.min <= value <= t.max:
+        assert int(bind(k, None, {"p": value}).params["p"]) == value
+    else:
+        with pytest.raises(ArgumentError) as info:
+            bind(k, None, {"p": value})
+        assert info.value.code == "V408" and str(t.max) in info.value.message
+
+
+@given(st.integers(-(2**60), 2**60))
+def test_int_for_float_param_only_when_exact(value: int) -> None:
+    k = kernel(Param("p", T.F32))
+    exact = int(np.float32(value)) == value
+    if exact:
+        assert bind(k, None, {"p": value}).params["p"] == np.float32(value)
+    else:
+        with pytest.raises(ArgumentError):
+            bind(k, None, {"p": value})
