@@ -45,6 +45,8 @@ class LoopMasks:
 
 @dataclass
 class Dispatch:
+    """Everything one call of a kernel works on: ids, slots, buffers, the active set."""
+
     grid: tuple[int, int, int]
     workgroup: tuple[int, int, int]
     n: int
