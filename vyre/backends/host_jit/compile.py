@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import llvmlite.binding as llvm
 
@@ -19,8 +20,11 @@ def host_triple() -> str:
 
 @functools.cache
 def host_cpu() -> str:
+    """The host CPU's name and a digest of its features: object code is only valid for them
+    (a VM may hide features of the CPU it reports)."""
     target._init()
-    return f"{llvm.get_host_cpu_name()}"
+    features = llvm.get_host_cpu_features().flatten()
+    return f"{llvm.get_host_cpu_name()}+{hashlib.blake2b(features.encode(), digest_size=4).hexdigest()}"
 
 
 def host_llvm_ir(kernel: Kernel) -> str:
