@@ -169,3 +169,12 @@ def test_every_supported_architecture_assembles_with_ptx_isa_at_most_9_0():
         assert version <= 90  # what CUDA 13.0 drivers accept
         assert f".version {version // 10}.{version % 10}" in text and f".target {arch}" in text
         ptxas.assemble(text, arch)
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_every_opt_level_assembles(level):
+    require_ptxas()
+    k = kernel((Path(__file__).resolve().parents[2] / "examples" / "prefix_sum.vir").read_text())
+    text = ptx(k, opt_level=level)
+    assert "bar.sync" in text or "barrier.sync" in text
+    ptxas.assemble(text, "sm_90")
