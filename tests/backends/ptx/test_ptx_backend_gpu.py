@@ -187,13 +187,13 @@ def test_calls_from_other_threads(saxpy) -> None:
     import threading
 
     x, y = _xy(3000, 12)
-    results: list[np.ndarray] = []
+    results: list[tuple[np.ndarray, np.ndarray]] = []
     errors: list[BaseException] = []
 
     def work() -> None:
         try:
-            results.append(saxpy(a=2.0, x=x, y=y)["y"])
-            results.append(to_device(x).numpy())
+            out = saxpy(a=2.0, x=x, y=y)["y"]
+            results.append((out, to_device(x).numpy()))  # one append: pairs stay together
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -203,8 +203,8 @@ def test_calls_from_other_threads(saxpy) -> None:
     for t in threads:
         t.join()
     assert not errors, errors
-    assert len(results) == 8
-    for out, copy in zip(results[::2], results[1::2], strict=True):
+    assert len(results) == 4
+    for out, copy in results:
         np.testing.assert_array_equal(out, np.float32(2.0) * x + y)
         np.testing.assert_array_equal(copy, x)
 
