@@ -98,6 +98,11 @@ def test_a_wrong_backend_is_caught_and_shrunk(monkeypatch: pytest.MonkeyPatch) -
     rendered = report.render()
     assert "smallest failing program found" in rendered and text in rendered
     assert "def test_regression():" in rendered and "assert_backends_agree(" in rendered
+    # the skeleton runs as printed: against cpu_ref, whose outputs it holds, it passes
+    snippet = rendered.split("regression test:\n", 1)[1]
+    namespace: dict[str, Any] = {}
+    exec(snippet.replace("'faulty_rem'", "'cpu_ref'"), namespace)
+    namespace["test_regression"]()
 
 
 def test_a_hanging_backend_times_out_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -106,7 +106,8 @@ def regression_snippet(outcome: Outcome) -> str:
     is wrong.
     """
     case = outcome.case
-    lines = ["def test_regression():", '    source = """', program_text(case.kernel), '"""',
+    lines = ["import numpy as np", "from vyre.testing import assert_backends_agree", "", "",
+             "def test_regression():", '    source = """', program_text(case.kernel), '"""',
              "    args = {"]
     lines += [f"        {k!r}: {_literal(v)}," for k, v in case.args.items()]
     lines += ["    }"]
