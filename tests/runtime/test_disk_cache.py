@@ -220,6 +220,19 @@ def test_disk_eviction_keeps_total_size_under_the_bound(tmp_path: Path) -> None:
     assert stats.disk_evictions >= 15 and 1 <= stats.disk_entries <= 5
 
 
+def test_disk_eviction_keeps_the_entry_count_under_the_bound(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    cache = PipelineCache(tmp_path, disk_entries=4, memory_entries=0)
+    for factor in range(12):
+        cache.get_or_compile(scale_kernel(factor), backend, OPTS)
+        assert cache.stats().disk_entries <= 4
+    stats = cache.stats()
+    assert stats.disk_evictions >= 8 and stats.disk_entries >= 1
+    # The newest entry survived eviction.
+    assert PipelineCache(tmp_path).get_or_compile(scale_kernel(11), backend, OPTS)
+    assert backend.builds == 12
+
+
 def test_disk_eviction_is_least_recently_used(tmp_path: Path) -> None:
     backend = FakeBackend(padding=1000)
     entry = len(pack_entry(KEY, backend.build(scale_kernel(), OPTS)))

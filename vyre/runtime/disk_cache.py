@@ -18,8 +18,8 @@ Files are written to a temporary name in the same directory and renamed into pla
 reader sees either nothing or a complete file, also with several processes writing the same
 key.  A file that fails any check (short, wrong magic, other version, other key, bad length,
 bad digest) is counted as corrupt, deleted and reported as a miss: the caller recompiles.
-The total size is bounded; after a write that goes over it, the least recently used entries
-(by modification time, refreshed on every hit) are deleted.
+The total size and the number of entries are bounded; after a write that goes over either,
+the least recently used entries (by modification time, refreshed on every hit) are deleted.
 """
 
 from __future__ import annotations
@@ -72,12 +72,14 @@ def unpack_entry(key: str, data: bytes) -> bytes | None:
 
 
 class DiskCache:
-    """Artifact bytes by hex key in ``directory``, bounded by ``max_bytes`` in total."""
+    """Artifact bytes by hex key in ``directory``, bounded by ``max_bytes`` and ``max_entries``."""
 
-    def __init__(self, directory: str | os.PathLike[str], max_bytes: int = 1 << 30) -> None:
+    def __init__(self, directory: str | os.PathLike[str], max_bytes: int = 1 << 30,
+                 max_entries: int = 100_000) -> None:
         self.directory = Path(directory)
         self.root = self.directory / SUBDIR
         self.max_bytes = max_bytes
+        self.max_entries = max_entries
         self.hits = 0
         self.misses = 0
         self.corrupt = 0
@@ -87,6 +89,7 @@ class DiskCache:
         # Bytes believed to be on disk; None until the first scan.  Other processes write too,
         # so this only decides when to rescan, and eviction works from a fresh scan.
         self._approx_bytes: int | None = None
+        self._approx_entries = 0
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / (key + SUFFIX)
@@ -152,6 +155,7 @@ class DiskCache:
         with self._lock:
             if self._approx_bytes is not None:
                 self._approx_bytes += len(data)
+                self._approx_entries += 1  # an overwrite counts too: only makes a rescan sooner
         self._maybe_evict()
         return True
 
@@ -200,16 +204,19 @@ class DiskCache:
 
     def _maybe_evict(self) -> None:
         with self._lock:
-            if self._approx_bytes is not None and self._approx_bytes <= self.max_bytes:
+            if (self._approx_bytes is not None and self._approx_bytes <= self.max_bytes
+                    and self._approx_entries <= self.max_entries):
                 return
         entries = self._scan()
         total = sum(size for _, size, _ in entries)
+        count = len(entries)
         evicted = 0
-        if total > self.max_bytes:
-            # Oldest first, down to 90% of the bound so the next few writes do not rescan.
-            target = self.max_bytes * 9 // 10
+        if total > self.max_bytes or count > self.max_entries:
+            # Oldest first, down to 90% of the bounds so the next few writes do not rescan.
+            target_bytes = self.max_bytes * 9 // 10
+            target_count = self.max_entries * 9 // 10
             for _, size, path in sorted(entries, key=lambda e: e[0]):
-                if total <= target:
+                if total <= target_bytes and count <= target_count:
                     break
                 try:
                     os.unlink(path)
@@ -220,9 +227,11 @@ class DiskCache:
                 else:
                     evicted += 1
                 total -= size
+                count -= 1
         with self._lock:
             self.evictions += evicted
             self._approx_bytes = total
+            self._approx_entries = count
 
     def usage(self) -> tuple[int, int]:
         """(entries, bytes) on disk now, from a fresh scan."""
@@ -251,4 +260,5 @@ class DiskCache:
                 os.rmdir(shard.path)  # only succeeds when empty
         with self._lock:
             self._approx_bytes = 0
+            self._approx_entries = 0
         return deleted

@@ -47,6 +47,7 @@ __all__ = [
 DEFAULT_MEMORY_ENTRIES = 256
 DEFAULT_MEMORY_BYTES = 256 << 20
 DEFAULT_DISK_BYTES = 1 << 30
+DEFAULT_DISK_ENTRIES = 100_000
 
 
 class CacheWarning(UserWarning):
@@ -85,6 +86,7 @@ class PipelineCache:
     """A layered compile cache: memory LRU in front of an optional disk directory.
 
     ``directory`` None means memory only.  ``memory_entries=0`` turns the memory layer off.
+    The disk layer keeps at most ``disk_bytes`` in at most ``disk_entries`` files.
     Raises CacheError (V601) when ``directory`` cannot be created or written.
     """
 
@@ -95,12 +97,13 @@ class PipelineCache:
         memory_entries: int = DEFAULT_MEMORY_ENTRIES,
         memory_bytes: int = DEFAULT_MEMORY_BYTES,
         disk_bytes: int = DEFAULT_DISK_BYTES,
+        disk_entries: int = DEFAULT_DISK_ENTRIES,
     ) -> None:
         self.memory = MemoryCache(memory_entries, memory_bytes)
         self.disk: DiskCache | None = None
         if directory is not None:
             path = _usable_directory(Path(directory).expanduser().absolute())
-            self.disk = DiskCache(path, disk_bytes)
+            self.disk = DiskCache(path, disk_bytes, disk_entries)
         self.compiles = 0
         self._lock = threading.Lock()
         # One lock per key being compiled, so threads asking for the same program wait for
