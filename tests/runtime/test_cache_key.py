@@ -6,6 +6,7 @@ import gc
 import threading
 
 import pytest
+from hypothesis import given, settings
 
 from tests.runtime.fakes import FakeBackend, scale_kernel
 from vyre.backends.base import CompileOptions
@@ -15,6 +16,7 @@ from vyre.ir.nodes import Module
 from vyre.ir.parse import parse
 from vyre.runtime import cache_key as ck
 from vyre.runtime.cache_key import cache_key, kernel_bytes
+from vyre.testing.programs import kernels as valid_kernels
 
 OPTS = CompileOptions()
 
@@ -120,3 +122,13 @@ def test_garbage_collection_during_key_computation_does_not_deadlock() -> None:
     finally:
         gc.set_threshold(*old)
     assert not worker.is_alive(), "computing cache keys deadlocked"
+
+
+@settings(max_examples=30)
+@given(valid_kernels())
+def test_printing_and_reparsing_a_program_keeps_its_key(kernel) -> None:  # type: ignore[no-untyped-def]
+    from vyre.ir.printer import to_text
+
+    reparsed = parse(to_text(Module((kernel,)))).kernels[0]
+    backend = FakeBackend()
+    assert cache_key(resolve(reparsed), backend, OPTS) == cache_key(resolve(kernel), backend, OPTS)
