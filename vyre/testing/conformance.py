@@ -62,13 +62,13 @@ class Outcome:
         """A full report: program text, inputs, both outputs and a regression-test skeleton."""
         parts = [self.headline(), "", "program (VIR0):", program_text(self.case.kernel),
                  f"grid: {self.case.grid!r}", "inputs:"]
-        parts += [f"  {k} = {_literal(v)}" for k, v in self.case.args.items()]
+        parts += [f"  {_entry(k, v)}" for k, v in self.case.args.items()]
         for label, result in ((self.reference, self.expected), (self.candidate, self.actual)):
             if result is None:
                 continue
             parts.append(f"{label} outputs:" if result.ok else f"{label} {result.kind}: {result.error}")
             if result.ok and result.outputs is not None:
-                parts += [f"  {k} = {_literal(v)}" for k, v in result.outputs.items()]
+                parts += [f"  {_entry(k, v)}" for k, v in result.outputs.items()]
         parts += ["", "regression test:", regression_snippet(self)]
         return "\n".join(parts)
 
@@ -84,13 +84,21 @@ def program_text(kernel: Kernel) -> str:
         return f"# printer unavailable ({type(exc).__name__}: {exc}); the IR:\n{kernel!r}"
 
 
+def _entry(name: str, value: Any) -> str:
+    """``'name': <literal>,`` with the plain values of a float array in a trailing comment."""
+    line = f"{name!r}: {_literal(value)},"
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        line += f"  # {value.tolist()!r}"
+    return line
+
+
 def _literal(value: Any) -> str:
     """Python source that rebuilds ``value`` exactly (floats as bit patterns, NaN payloads kept)."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
             uint = {4: "uint32", 8: "uint64"}[value.dtype.itemsize]
             bits = ", ".join(hex(b) for b in value.view(uint).tolist())
-            return f"np.array([{bits}], dtype=np.{uint}).view(np.{value.dtype.name})  # {value.tolist()!r}"
+            return f"np.array([{bits}], dtype=np.{uint}).view(np.{value.dtype.name})"
         return f"np.array({value.tolist()!r}, dtype=np.{value.dtype.name})"
     if isinstance(value, float) and value != value:
         return "float('nan')"
@@ -109,12 +117,12 @@ def regression_snippet(outcome: Outcome) -> str:
     lines = ["import numpy as np", "from vyre.testing import assert_backends_agree", "", "",
              "def test_regression():", '    source = """', program_text(case.kernel), '"""',
              "    args = {"]
-    lines += [f"        {k!r}: {_literal(v)}," for k, v in case.args.items()]
+    lines += [f"        {_entry(k, v)}" for k, v in case.args.items()]
     lines += ["    }"]
     expected = outcome.expected.outputs if outcome.expected and outcome.expected.ok else None
     if expected:
         lines += ["    expected = {"]
-        lines += [f"        {k!r}: {_literal(v)}," for k, v in expected.items()]
+        lines += [f"        {_entry(k, v)}" for k, v in expected.items()]
         lines += ["    }"]
     else:
         lines += ["    expected = None  # fill in from docs/semantics.md"]
@@ -207,12 +215,11 @@ class ConformanceReport:
     def render(self) -> str:
         """The summary, then the shrunk failure (or the first failure) in full."""
         lines = [self.summary()]
+        lines += [f"failure {i + 1}: {o.headline()}" for i, o in enumerate(self.failures[:6])]
         shown = self.minimal or (self.failures[0] if self.failures else None)
         if shown is not None:
             lines += ["", "smallest failing program found:" if self.minimal else "first failure:",
                       shown.render()]
-        for other in self.failures[1:6]:
-            lines.append(f"also: {other.headline()}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:

@@ -537,7 +537,7 @@ class _Gen:
                 step = self.small_lit(t, 1, 3)
         if isinstance(end, Lit) and self.chance(4):
             start = Lit(start.value, None)  # an unsuffixed bound takes the other bound's type
-        name = self.fresh("i")
+        name = self.fresh("k")  # not "i": i32, i64 are reserved words
         saved = len(self.env)
         self.env.append(_Var(name, t, assignable=False))
         body = self.block(nesting + 1, True)
