@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -235,3 +236,23 @@ def test_printing_and_reparsing_keeps_the_fingerprint(kernel) -> None:  # type: 
     module = Module((kernel,))
     assert fingerprint(parse(to_text(module))) == fingerprint(module)
     assert canonicalize(canonicalize(module)) == canonicalize(module)
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.vir"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_formatting_an_example_keeps_its_fingerprint(path: Path) -> None:
+    from vyre.ir.fmt import format_text
+    from vyre.ir.printer import to_text
+
+    text = path.read_text()
+    fp = _fp(text)
+    assert _fp(format_text(text)) == fp
+    assert _fp(to_text(parse(text))) == fp
+
+
+def test_examples_have_distinct_fingerprints() -> None:
+    assert len(EXAMPLES) >= 3
+    prints = {_fp(p.read_text()) for p in EXAMPLES}
+    assert len(prints) == len(EXAMPLES)
