@@ -511,7 +511,7 @@ class Typer:
                 self.error(
                     "V220",
                     f"expected {t}, but got {ts} for operand {i} of '{op.value}'",
-                    f"both operands of '{op.value}' must have the same type; convert one, e.g. {t}(...)",
+                    f"both operands of '{op.value}' must have the same type; convert one with {t}(...) or {ts}(...)",
                     side,
                 )
         if t is not None and not binop_accepts(op, t):
@@ -574,7 +574,7 @@ class Typer:
             types.append(ta)
             if ta is not None and t is not None and ta is not t:
                 self.error("V222", f"expected {t}, but got {ta} for argument {i} of '{name}'",
-                           f"the arguments of '{name}' must have the same type; convert one, e.g. {t}(...)", a)
+                           f"the arguments of '{name}' must have the same type; convert one with {t}(...) or {ta}(...)", a)
         if t is None:
             t = next((x for x in types if x is not None), None)
         if t is not None:
