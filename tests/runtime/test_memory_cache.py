@@ -61,3 +61,29 @@ def test_memory_lru_stays_consistent_under_threads() -> None:
     assert len(lru) <= 16 and lru.bytes <= 4000
     assert lru.bytes == sum(len(e.artifact) for e in lru._entries.values())
     assert lru.hits + lru.misses == sum(gets)
+
+
+def test_evicted_executables_are_finalized_outside_the_lock() -> None:
+    lru = MemoryCache(max_entries=1)
+    finalized: list[str] = []
+
+    class Finicky:
+        """An executable whose finalizer looks at the cache (as a driver unload hook might)."""
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __del__(self) -> None:
+            lru.get("anything")
+            finalized.append(self.name)
+
+    def fill() -> None:
+        lru.put("a", MemoryEntry(b"a", Finicky("a")))  # type: ignore[arg-type]
+        lru.put("b", MemoryEntry(b"b", Finicky("b")))  # type: ignore[arg-type]  # evicts a
+        lru.clear()  # drops b
+
+    worker = threading.Thread(target=fill, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "a finalizer deadlocked on the cache's lock"
+    assert finalized == ["a", "b"]

@@ -48,10 +48,14 @@ class MemoryCache:
         An entry larger than ``max_bytes`` on its own is not kept at all.
         """
         size = len(entry.artifact)
+        # Dropped entries are released after the lock: an executable's finalizer (unloading a
+        # CUDA module, say) must never run while this lock is held.
+        dropped: list[MemoryEntry] = []
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= len(old.artifact)
+                dropped.append(old)
             if size > self.max_bytes or self.max_entries <= 0:
                 return
             self._entries[key] = entry
@@ -60,11 +64,15 @@ class MemoryCache:
                 _, evicted = self._entries.popitem(last=False)
                 self._bytes -= len(evicted.artifact)
                 self.evictions += 1
+                dropped.append(evicted)
+        del dropped
 
     def clear(self) -> None:
         with self._lock:
+            dropped = list(self._entries.values())
             self._entries.clear()
             self._bytes = 0
+        del dropped
 
     def __len__(self) -> int:
         return len(self._entries)
