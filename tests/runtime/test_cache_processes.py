@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import weakref
 from pathlib import Path
 
 import pytest
@@ -115,13 +116,33 @@ def _forked_child_check(cache: PipelineCache, backend: FakeBackend) -> None:
     # The parent's loaded executables are not inherited; the shared disk entry is.
     if cache.stats().memory_entries != 0:
         os._exit(4)
+    import gc
+
+    gc.collect()
+    if _Finalized.count:  # the parent's executables were finalized in the child
+        os._exit(6)
     cache.get_or_compile(scale_kernel(), backend, OPTS)
     stats = cache.stats()
     os._exit(0 if (stats.disk_hits, backend.builds) == (1, 1) else 5)
 
 
+class _Finalized(FakeBackend):
+    """Its executables count their finalizations (a CUDA module unload, in a real backend)."""
+
+    count = 0
+
+    def load(self, artifact, kernel, options):  # type: ignore[no-untyped-def]
+        exe = super().load(artifact, kernel, options)
+        weakref.finalize(exe, _Finalized._bump)
+        return exe
+
+    @staticmethod
+    def _bump() -> None:
+        _Finalized.count += 1
+
+
 def test_a_forked_child_drops_loaded_executables_but_keeps_the_disk(tmp_path: Path) -> None:
-    backend = FakeBackend()
+    backend = _Finalized()
     cache = PipelineCache(tmp_path)
     cache.get_or_compile(scale_kernel(), backend, OPTS)
     proc = multiprocessing.get_context("fork").Process(target=_forked_child_check, args=(cache, backend))

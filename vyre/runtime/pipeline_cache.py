@@ -117,6 +117,9 @@ class PipelineCache:
         Executables may hold driver state (a CUDA context) that does not survive fork; the
         disk layer is shared and stays.
         """
+        # Kept, never finalized: a finalizer that unloads a CUDA module must not run in a child
+        # that has no context.
+        _inherited.append(self.memory)
         self.memory = MemoryCache(self.memory.max_entries, self.memory.max_bytes)
         self._lock = threading.Lock()
         self._inflight = {}
@@ -205,6 +208,8 @@ class PipelineCache:
 
 
 _live_caches: weakref.WeakSet[PipelineCache] = weakref.WeakSet()
+# Memory layers inherited through fork(), with their parent's executables.
+_inherited: list[MemoryCache] = []
 
 
 def _reset_after_fork() -> None:
