@@ -344,3 +344,20 @@ kernel t workgroup(64) {{
             if a < len(want):
                 want[a] = step(want[a], *(v[lane] for v in vals))
     assert out.tobytes() == want.tobytes()
+
+
+def test_racing_plain_stores_keep_the_last_invocation(run) -> None:
+    # docs/semantics.md 8: on cpu_ref the last racing store in invocation order wins
+    src = """vir0
+kernel t workgroup(8, 2) {
+  buffer out: u32[3] write
+  let lin = gid.x + gid.y * 16
+  out[0] = lin
+  if lin % 3 == 1 { out[1] = lin }
+  out[lin % 2 + 1] = 1000 + lin
+}
+"""
+    got = run(src, grid=(2, 3))["out"]
+    n = 16 * 6
+    assert got.tolist() == [n - 1, 1000 + max(i for i in range(n) if i % 2 == 0),
+                            1000 + max(i for i in range(n) if i % 2 == 1)]
