@@ -190,6 +190,19 @@ def test_build_errors_propagate_and_cache_nothing(tmp_path: Path) -> None:
     assert cache.stats().disk_entries == 0 and len(cache.memory) == 0
 
 
+def test_load_errors_of_a_fresh_build_propagate_and_cache_nothing(tmp_path: Path) -> None:
+    from vyre.errors import BackendError
+
+    class Unloadable(FakeBackend):
+        def load(self, artifact, kernel, options):  # type: ignore[no-untyped-def]
+            raise BackendError("cannot load here", code="V599", fix="use another backend")
+
+    cache = PipelineCache(tmp_path)
+    with pytest.raises(BackendError):
+        cache.get_or_compile(scale_kernel(), Unloadable(), OPTS)
+    assert cache.stats().disk_entries == 0 and len(cache.memory) == 0
+
+
 def test_stats_and_clear(tmp_path: Path) -> None:
     backend = FakeBackend()
     cache = PipelineCache(tmp_path)
