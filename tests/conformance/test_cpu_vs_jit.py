@@ -18,7 +18,7 @@ from vyre.testing.conformance import MATCH, run_conformance
 from vyre.testing.features import supported
 from vyre.testing.programs import GenConfig
 
-PROGRAMS = int(os.environ.get("VYRE_CONFORMANCE_PROGRAMS", "500"))
+PROGRAMS = int(os.environ.get("VYRE_CONFORMANCE_PROGRAMS", "800"))
 SEED = int(os.environ.get("VYRE_CONFORMANCE_SEED", "20261124"))
 HAS_PTXAS = ptxas.find() is not None
 
