@@ -23,6 +23,7 @@ from vyre.testing.conformance import (
     MISMATCH,
     REFERENCE_ONLY,
     assert_backends_agree,
+    assert_conforms,
     check_case,
     run_conformance,
 )
@@ -167,3 +168,20 @@ def test_command_line_summary_and_misuse(capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().out.startswith("conformance cpu_ref vs cpu_ref: 3 programs, ")
     assert main(["--without", "warp_shuffles"]) == 2
     assert "unknown feature warp_shuffles" in capsys.readouterr().err
+
+
+def test_assert_conforms_inside_a_hypothesis_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypothesis import HealthCheck, given, seed, settings
+
+    from vyre.testing.programs import cases
+
+    _install(monkeypatch, "faulty_rem2", _flip_int_outputs_when_remainder_used)
+
+    @seed(3)
+    @settings(max_examples=60, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(cases(SMALL))
+    def check(case: Case) -> None:
+        assert_conforms(case, "cpu_ref", "faulty_rem2")
+
+    with pytest.raises(AssertionError, match="cpu_ref and faulty_rem2 disagree"):
+        check()

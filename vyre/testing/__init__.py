@@ -15,6 +15,7 @@ from vyre.testing.conformance import (
     ConformanceReport,
     Outcome,
     assert_backends_agree,
+    assert_conforms,
     check_case,
     run_conformance,
 )
@@ -24,6 +25,6 @@ from vyre.testing.ulp import compare_outputs, tolerances, ulp_distance
 
 __all__ = [
     "ALL_FEATURES", "CAPABILITIES", "FEATURES", "Case", "ConformanceReport", "GenConfig", "Outcome",
-    "assert_backends_agree", "cases", "check_case", "compare_outputs", "features_of", "kernels",
+    "assert_backends_agree", "assert_conforms", "cases", "check_case", "compare_outputs", "features_of", "kernels",
     "run_conformance", "supported", "tolerances", "ulp_distance",
 ]

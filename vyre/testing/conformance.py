@@ -174,6 +174,22 @@ def check_case(case: Case, reference: str = "cpu_ref", candidate: str = "host_ji
             box.close()
 
 
+def assert_conforms(case: Case, reference: str = "cpu_ref", candidate: str = "host_jit",
+                    **options: Any) -> Outcome:
+    """``check_case``, raising AssertionError with the full report when the case fails.
+
+    For your own Hypothesis tests, which then shrink failures themselves::
+
+        @given(cases(GenConfig(features=supported("mine"))))
+        def test_mine(case):
+            assert_conforms(case, "cpu_ref", "mine")
+    """
+    outcome = check_case(case, reference, candidate, **options)
+    if outcome.failed:
+        raise AssertionError(outcome.render())
+    return outcome
+
+
 def _features(kernel: Kernel) -> frozenset[str]:
     try:
         from vyre.ir.infer import resolve
