@@ -1,7 +1,8 @@
 """Programs on which cpu_ref and host_jit once disagreed, found by the conformance runner.
 
 Each test holds the shrunk program, its inputs and the outputs docs/semantics.md prescribes
-(worked out by hand, not copied from a backend), and checks every CI backend against them.
+(worked out by hand, not copied from a backend), and checks every backend against them
+(ptx with ``pytest -m gpu``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from vyre.testing import assert_backends_agree
 
-BACKENDS = ("cpu_ref", "host_jit")
+BACKENDS = ("cpu_ref", "host_jit", pytest.param("ptx", marks=pytest.mark.gpu))
 
 
 def f32(*bits: int) -> np.ndarray:
@@ -99,6 +100,7 @@ MIN_MAX_NAN_EXPECTED = [0.0, 0.0, 1.0, 1.0, 2.0, 0.5, 5.0]
         strict=True, reason="cpu_ref's min/max (np.fmin/np.fmax) return NaN for a signalling NaN "
                             "operand; semantics section 4 says the other operand")),
     "host_jit",
+    pytest.param("ptx", marks=pytest.mark.gpu),
 ])
 def test_min_max_clamp_with_a_signalling_nan(backend: str, t: str) -> None:
     """Found with seed 201: `min(0.0f64, in0[lin])` with in0[0] = 0x7FF0000000000001 gave NaN
