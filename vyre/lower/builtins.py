@@ -126,7 +126,12 @@ def _fma(ctx: Ctx, a: list[TV]) -> TV:
 
 
 def _copysign(ctx: Ctx, a: list[TV]) -> TV:
-    return TV(_intr(ctx, "copysign", a[0].t, [a[0].v, a[1].v]), a[0].t)
+    # The sign of a NaN is not specified (hardware differs), so a NaN y counts as positive.
+    x, y = a
+    b = ctx.builder
+    signed = _intr(ctx, "copysign", x.t, [x.v, y.v])
+    positive = _intr(ctx, "fabs", x.t, [x.v])
+    return TV(b.select(b.fcmp_unordered("uno", y.v, y.v), positive, signed), x.t)
 
 
 def _fract(ctx: Ctx, a: list[TV]) -> TV:

@@ -20,15 +20,21 @@ Fn = Callable[..., Value]
 
 
 # --- min / max / clamp -------------------------------------------------------------------
+def _nan_loses(pick: Fn, a: Value, b: Value) -> Value:
+    # np.fmin/np.fmax let a signalling NaN win on some CPUs; the semantics say any NaN
+    # loses against a number, so choose explicitly.
+    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, pick(a, b)))
+
+
 def _fmin(a: Value, b: Value) -> Value:
-    r = np.fmin(a, b)  # NaN loses against a number
+    r = _nan_loses(np.minimum, a, b)
     both_zero = (a == 0) & (b == 0)
     neg = np.signbit(a) | np.signbit(b)
     return np.where(both_zero, np.where(neg, -np.abs(r), np.abs(r)), r)
 
 
 def _fmax(a: Value, b: Value) -> Value:
-    r = np.fmax(a, b)
+    r = _nan_loses(np.maximum, a, b)
     both_zero = (a == 0) & (b == 0)
     neg = np.signbit(a) & np.signbit(b)
     return np.where(both_zero, np.where(neg, -np.abs(r), np.abs(r)), r)
@@ -36,6 +42,11 @@ def _fmax(a: Value, b: Value) -> Value:
 
 def _clamp(lo_fn: Fn, hi_fn: Fn) -> Fn:
     return lambda x, lo, hi: lo_fn(hi_fn(x, lo), hi)
+
+
+def _copysign(x: Value, y: Value) -> Value:
+    # The sign of a NaN is not specified, so a NaN ``y`` counts as positive.
+    return np.where(np.isnan(y), np.abs(x), np.copysign(x, y))
 
 
 # --- sign -----------------------------------------------------------------------------------
@@ -209,7 +220,7 @@ def _float_table(t: ScalarType) -> dict[Builtin, Fn]:
         Builtin.FMA: _fma_f32 if t is ScalarType.F32 else _fma_f64,
         Builtin.SQRT: np.sqrt, Builtin.FLOOR: np.floor, Builtin.CEIL: np.ceil,
         Builtin.ROUND: np.rint, Builtin.TRUNC: np.trunc,
-        Builtin.FRACT: lambda x: x - np.floor(x), Builtin.COPYSIGN: np.copysign,
+        Builtin.FRACT: lambda x: x - np.floor(x), Builtin.COPYSIGN: _copysign,
         Builtin.IS_NAN: np.isnan, Builtin.IS_INF: np.isinf, Builtin.IS_FINITE: np.isfinite,
     }
     table.update({b: _in_f64(fn, t) for b, fn in _TRANSCENDENTAL.items()})
