@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass, field
-from typing import Union
 
 from vyre.ir.ops import (
     Access,
@@ -143,7 +142,7 @@ class Atomic(Node):
     order: MemOrder = MemOrder.RELAXED
 
 
-Expr = Union[Lit, Ref, ThreadId, Len, Load, Unary, Binary, Cast, Bitcast, Call, Atomic]
+Expr = Lit | Ref | ThreadId | Len | Load | Unary | Binary | Cast | Bitcast | Call | Atomic
 
 
 # --- statements ---------------------------------------------------------------------
@@ -255,10 +254,10 @@ class Eval(Node):
     expr: Expr
 
 
-Stmt = Union[
-    Let, VarDecl, Assign, Store, If, For, While, Loop, Break, Continue, Return, Barrier,
-    Fence, Eval,
-]
+Stmt = (
+    Let | VarDecl | Assign | Store | If | For | While | Loop | Break | Continue | Return
+    | Barrier | Fence | Eval
+)
 
 
 # --- declarations -------------------------------------------------------------------
@@ -290,7 +289,7 @@ class Shared(Node):
     size: int
 
 
-Decl = Union[Param, Buffer, Shared]
+Decl = Param | Buffer | Shared
 
 
 @dataclass(frozen=True)
