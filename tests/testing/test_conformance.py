@@ -171,14 +171,15 @@ def test_command_line_summary_and_misuse(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_assert_conforms_inside_a_hypothesis_test(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hypothesis import HealthCheck, given, seed, settings
+    from hypothesis import HealthCheck, Phase, given, seed, settings
 
     from vyre.testing.programs import cases
 
     _install(monkeypatch, "faulty_rem2", _flip_int_outputs_when_remainder_used)
 
     @seed(3)
-    @settings(max_examples=60, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=60, database=None, deadline=None, suppress_health_check=list(HealthCheck),
+              phases=[Phase.generate])  # shrinking is Hypothesis's business; keep the test quick
     @given(cases(SMALL))
     def check(case: Case) -> None:
         assert_conforms(case, "cpu_ref", "faulty_rem2")
