@@ -130,7 +130,7 @@ def test_cpu_ref_and_ptx_agree_on_example(path: Path) -> None:
     make = EXAMPLE_INPUTS.get(path.stem)
     assert make is not None, f"add inputs for examples/{path.name} to EXAMPLE_INPUTS"
     module = load(path)
-    with Sandbox(timeout=300) as box:
+    with Sandbox(timeout=300, start_method="forkserver") as box:
         for kernel in module.kernels:
             args, grid = make()
             grid = (grid,) if isinstance(grid, int) else grid

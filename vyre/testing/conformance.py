@@ -22,7 +22,7 @@ from hypothesis import seed as hypothesis_seed
 from vyre.ir.nodes import Kernel
 from vyre.testing.features import features_of, supported
 from vyre.testing.programs import Case, GenConfig, cases
-from vyre.testing.sandbox import RunResult, Sandbox
+from vyre.testing.sandbox import RunResult, Sandbox, start_method_for
 from vyre.testing.ulp import Difference, compare_outputs, inexact_int_buffers, tolerances
 
 # Outcome statuses; the first two are passes.
@@ -277,7 +277,7 @@ def run_conformance(reference: str = "cpu_ref", candidate: str = "host_jit", pro
     report = ConformanceReport(reference, candidate, seed, programs)
     strategy = cases(config)
     start = time.monotonic()
-    with Sandbox(timeout, isolate=isolate) as box:
+    with Sandbox(timeout, isolate=isolate, start_method=start_method_for(reference, candidate)) as box:
         def check(case: Case) -> Outcome:
             return check_case(case, reference, candidate, sandbox=box, ptx_arch=ptx_arch,
                               assemble=assemble)

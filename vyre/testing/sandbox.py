@@ -2,8 +2,12 @@
 
 A generated program can send a buggy backend into an endless loop (a ``for`` range that wraps
 around) or make JIT-compiled code touch memory it should not.  The conformance runner
-therefore runs every backend call in a forked worker; when a call overruns its time limit or
+therefore runs every backend call in a worker process; when a call overruns its time limit or
 the worker dies, the worker is replaced and the call is reported as a timeout or a crash.
+
+Workers are forked from the caller by default (cheap, and they see backends registered at run
+time). A CUDA context does not survive ``fork()``, so for GPU backends use
+``start_method="forkserver"``: workers then start from a clean server process.
 """
 
 from __future__ import annotations
@@ -89,15 +93,19 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
 class Sandbox:
     """A reusable worker process; ``isolate=False`` runs everything in this process instead."""
 
-    def __init__(self, timeout: float = 30.0, *, isolate: bool = True) -> None:
+    def __init__(self, timeout: float = 30.0, *, isolate: bool = True,
+                 start_method: str = "fork") -> None:
         self.timeout = timeout
-        self.isolate = isolate and "fork" in multiprocessing.get_all_start_methods()
+        self.start_method = start_method
+        self.isolate = isolate and start_method in multiprocessing.get_all_start_methods()
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._conn: multiprocessing.connection.Connection | None = None
 
     def _start(self) -> multiprocessing.connection.Connection:
         if self._proc is None or not self._proc.is_alive() or self._conn is None:
-            ctx = multiprocessing.get_context("fork")
+            ctx = multiprocessing.get_context(self.start_method)
+            if self.start_method == "forkserver":
+                ctx.set_forkserver_preload([__name__, "vyre"])
             parent, child = ctx.Pipe()
             self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
             self._proc.start()
@@ -155,3 +163,12 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# Backends that hold a GPU context, which a forked child cannot use.
+GPU_BACKENDS = frozenset({"ptx"})
+
+
+def start_method_for(*backends: str) -> str:
+    """The worker start method that suits every backend in ``backends``."""
+    return "forkserver" if GPU_BACKENDS.intersection(backends) else "fork"
