@@ -212,3 +212,36 @@ kernel big workgroup(1024) {
     with pytest.raises(BackendError) as info:
         exe(grid=(2**17 + 1, 1))
     assert info.value.code == "V531" and "invocations" in info.value.message
+
+
+CONST_SOURCE = """vir0
+kernel k workgroup(4) {{
+  buffer o: u32[4] write
+  o[gid.x] = {value}u32 + gid.x
+}}
+"""
+
+
+def test_compiling_the_same_program_again_is_a_memory_hit(tmp_path: Path) -> None:
+    cache = PipelineCache(tmp_path)
+    module = vyre.parse(CONST_SOURCE.format(value=5))
+    first = vyre.compile(module, backend="cpu_ref", cache=cache)
+    assert vyre.compile(module, backend="cpu_ref", cache=cache) is first
+    assert vyre.compile(CONST_SOURCE.format(value=5), backend="cpu_ref", cache=cache) is first
+    assert cache.stats().hits >= 2
+
+
+def test_remembered_checks_never_serve_another_program() -> None:
+    # Programs die and new ones may reuse their ids: each must still run its own constant.
+    for value in range(40):
+        module = vyre.parse(CONST_SOURCE.format(value=value))
+        out = vyre.compile(module, backend="cpu_ref", cache=None)(grid=1)
+        np.testing.assert_array_equal(out["o"], np.arange(4, dtype=np.uint32) + value)
+        del module
+
+
+def test_an_invalid_program_fails_every_time() -> None:
+    bad = vyre.parse("vir0\nkernel k workgroup(1) {\n  buffer o: u32[1] read\n  o[0] = 1\n}\n")
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            vyre.compile(bad, backend="cpu_ref", cache=None)

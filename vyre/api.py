@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import weakref
+from collections import OrderedDict
 from typing import Any
 
 from vyre.backends.base import CompileOptions, Executable
@@ -40,17 +43,44 @@ def compile(  # noqa: A001 - the natural name for the library's main entry point
     a directory path, a ``PipelineCache``, or None to compile without caching.
     """
     from vyre.backends import registry
-    from vyre.ir.infer import resolve
-    from vyre.ir.validate import validate
     from vyre.runtime.pipeline_cache import compile_cached
 
-    if isinstance(program, str):
-        program = parse(program)
-    module = program if isinstance(program, Module) else Module((program,), span=program.span)
-    validate(module)
-    chosen = resolve(module.kernel(kernel))
+    chosen = _checked_kernel(program, kernel)
     options = CompileOptions(arch=arch, opt_level=opt_level)
     return compile_cached(chosen, registry.get(backend), options, cache=cache)
+
+
+# Validated, type-resolved kernels by the program they came from.  Programs are immutable, so
+# checking one again gives the same answer; remembering it keeps a repeated vyre.compile of
+# the same program a memory-cache hit of a few microseconds instead of a full validation.
+_CHECKED_LIMIT = 256
+_checked: OrderedDict[tuple[Any, str | None], tuple[Any, Kernel]] = OrderedDict()
+_checked_lock = threading.Lock()
+
+
+def _checked_kernel(program: Module | Kernel | str, kernel: str | None) -> Kernel:
+    """The chosen kernel of ``program``, validated and type-resolved (remembered per program)."""
+    from vyre.ir.infer import resolve
+    from vyre.ir.validate import validate
+
+    # Text is keyed by value; nodes by identity (hashing a node walks the whole tree).
+    key = (program if isinstance(program, str) else id(program), kernel)
+    with _checked_lock:
+        hit = _checked.get(key)
+        if hit is not None and (isinstance(program, str) or hit[0]() is program):
+            _checked.move_to_end(key)
+            return hit[1]
+    module = parse(program) if isinstance(program, str) else program
+    if isinstance(module, Kernel):
+        module = Module((module,), span=module.span)
+    validate(module)
+    chosen = resolve(module.kernel(kernel))
+    owner = program if isinstance(program, str) else weakref.ref(program)
+    with _checked_lock:
+        _checked[key] = (owner, chosen)
+        while len(_checked) > _CHECKED_LIMIT:
+            _checked.popitem(last=False)
+    return chosen
 
 
 def fingerprint(program: Module | Kernel) -> str:
