@@ -115,7 +115,7 @@ def compile_on(module: Module, kernel: str, backend: str, cache: str | None) -> 
     """Compile for ``backend``; for ``auto``, the first backend present that can take the kernel.
 
     ``auto`` moves on to the next backend (saying so on stderr) when one cannot compile this
-    kernel, e.g. host_jit and a kernel with barrier(), so `vyre run` works out of the box.
+    kernel (one that rejects a feature the kernel uses), so `vyre run` works out of the box.
     """
     import vyre
     from vyre.backends import registry
