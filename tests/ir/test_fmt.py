@@ -212,3 +212,15 @@ def test_any_layout_formats_to_the_canonical_text(case):
     canonical, text = case
     assert parse(text) == parse(canonical)
     assert format_text(text) == canonical
+
+
+def test_hex_literals_keep_their_spelling() -> None:
+    src = (
+        "vir0\nkernel k workgroup(1) {\n  buffer o: u32[2] read_write\n"
+        "  o[0] = o[1] & 0xFF00u32  # mask\n  o[1] = 0x10 + 16\n}\n"
+    )
+    out = format_text(src)
+    assert "o[0] = o[1] & 0xff00u32  # mask" in out  # hex kept, digits in lower case
+    assert "o[1] = 0x10 + 16" in out  # decimal stays decimal
+    assert format_text(out) == out
+    assert parse(out) == parse(src)

@@ -10,11 +10,16 @@ idempotent: ``format_text(format_text(x)) == format_text(x)``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from vyre.ir.nodes import BLOCK_FIELDS, Kernel
+from vyre.errors import VyreError
+from vyre.ir.literals import parse_number
+from vyre.ir.nodes import BLOCK_FIELDS, Kernel, Lit
 from vyre.ir.parse import Layout, parse_with_layout
-from vyre.ir.printer import INDENT, Line, lines
+from vyre.ir.printer import INDENT, Line, lines, literal_spelling
+
+_HEX_LITERAL = re.compile(r"-?0[xX][0-9a-fA-F]+(?:[iu](?:32|64))?")
 
 
 @dataclass
@@ -128,4 +133,29 @@ def format_text(text: str, file: str | None = None) -> str:
     Raises VyreSyntaxError when ``text`` does not parse (nothing is formatted then).
     """
     module, layout = parse_with_layout(text, file)
-    return _Formatter(text, layout).run(list(lines(module)))
+    token = literal_spelling.set(_hex_spelling(text.split("\n")))
+    try:
+        return _Formatter(text, layout).run(list(lines(module)))
+    finally:
+        literal_spelling.reset(token)
+
+
+def _hex_spelling(src: list[str]):  # type: ignore[no-untyped-def]
+    """A printer hook that keeps hexadecimal literals as written (masks read better in hex)."""
+
+    def spelling(lit: Lit) -> str | None:
+        span = lit.span
+        if span is None or span.line != span.end_line or not 1 <= span.line <= len(src):
+            return None
+        written = "".join(src[span.line - 1][span.col - 1 : span.end_col - 1].split())
+        if not _HEX_LITERAL.fullmatch(written):
+            return None
+        negative = written.startswith("-")
+        try:
+            parsed = parse_number(written.lstrip("-"))
+        except VyreError:
+            return None
+        value = -parsed.value if negative else parsed.value
+        return written.lower() if Lit(value, parsed.type) == lit else None
+
+    return spelling

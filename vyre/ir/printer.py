@@ -12,7 +12,8 @@ so that the formatter (vyre/ir/fmt.py) can put comments back beside the right li
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from vyre.ir.literals import format_literal
@@ -115,8 +116,19 @@ def _atomic(e: Atomic) -> str:
     return f"{e.op.spelling}({', '.join(parts)})"
 
 
+# A hook that may supply a literal's spelling (None: the canonical one); `vyre fmt` uses it
+# to keep the hexadecimal literals the author wrote.
+literal_spelling: ContextVar[Callable[[Lit], str | None] | None] = ContextVar("literal_spelling", default=None)
+
+
+def _literal(e: Lit) -> str:
+    hook = literal_spelling.get()
+    spelled = hook(e) if hook is not None else None
+    return spelled if spelled is not None else format_literal(e)
+
+
 _EXPR_PRINTERS = {
-    Lit: format_literal,
+    Lit: _literal,
     Ref: lambda e: e.name,
     ThreadId: lambda e: f"{e.kind.value}.{AXES[e.axis]}",
     Len: lambda e: f"len({e.buffer})",
