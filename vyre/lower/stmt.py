@@ -121,9 +121,6 @@ def _for(ctx: Ctx, s: n.For) -> None:
     end = typed(ctx, start.t, s.end)
     t = start.t
     step = typed(ctx, t, s.step) if s.step is not None else TV(T.const(t, 1), t)
-    if t.is_float:
-        _float_for(ctx, s, start, end, step)
-        return
     ty = T.value_type(t)
     zero = ir.Constant(ty, 0)
     lt = b.icmp_signed if t.is_signed else b.icmp_unsigned
@@ -150,34 +147,6 @@ def _for(ctx: Ctx, s: n.For) -> None:
     more = b.icmp_unsigned(">", b.sub(end.v, v), step.v)
     b.store(b.add(v, step.v), slot)
     b.cbranch(more, body, done)
-    b.position_at_end(done)
-
-
-def _float_for(ctx: Ctx, s: n.For, start: TV, end: TV, step: TV) -> None:
-    # Float ranges: v = a, a + s, ... while v < b (a step that does not advance v never ends,
-    # as on the reference backend).
-    b = ctx.builder
-    ty = T.value_type(start.t)
-    slot = ctx.alloca(ty, name=s.var)
-    b.store(start.v, slot)
-    head, body, latch, done = (ctx.new_block(f"for.{x}") for x in ("head", "body", "next", "end"))
-    runs = b.fcmp_ordered(">", step.v, ir.Constant(ty, 0.0))
-    b.cbranch(runs, head, done)
-    b.position_at_end(head)
-    v = b.load(slot, typ=ty)
-    b.cbranch(b.fcmp_ordered("<", v, end.v), body, done)
-    b.position_at_end(body)
-    ctx.scopes.append({s.var: Binding(v, start.t, mutable=False)})
-    ctx.loops.append((latch, done))
-    try:
-        lower_block(ctx, s.body)
-    finally:
-        ctx.loops.pop()
-        ctx.scopes.pop()
-    _branch(ctx, latch)
-    b.position_at_end(latch)
-    b.store(b.fadd(b.load(slot, typ=ty), step.v), slot)
-    b.branch(head)
     b.position_at_end(done)
 
 
