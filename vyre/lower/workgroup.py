@@ -182,12 +182,8 @@ def _for(ctx: Ctx, s: n.For) -> None:
     slot = ctx.alloca(ty, name=s.var)
     b.store(start.v, slot)
     body, latch, done = ctx.new_block("wg.for"), ctx.new_block("wg.fornext"), ctx.new_block("wg.endfor")
-    if t.is_float:
-        zero = ir.Constant(ty, 0.0)
-        runs = b.and_(b.fcmp_ordered(">", step_v, zero), b.fcmp_ordered("<", start.v, end.v))
-    else:
-        lt = b.icmp_signed if t.is_signed else b.icmp_unsigned
-        runs = b.and_(lt(">", step_v, ir.Constant(ty, 0)), lt("<", start.v, end.v))
+    lt = b.icmp_signed if t.is_signed else b.icmp_unsigned
+    runs = b.and_(lt(">", step_v, ir.Constant(ty, 0)), lt("<", start.v, end.v))
     b.cbranch(runs, body, done)
     b.position_at_end(body)
     ctx.scopes.append({s.var: Binding(slot, t, mutable=True)})  # read-only: V2xx forbids assignment
@@ -197,12 +193,8 @@ def _for(ctx: Ctx, s: n.For) -> None:
         ctx.scopes.pop()
     b.position_at_end(latch)
     v = b.load(slot, typ=ty)
-    if t.is_float:
-        nxt = b.fadd(v, step_v)
-        more = b.fcmp_ordered("<", nxt, end.v)
-    else:
-        more = b.icmp_unsigned(">", b.sub(end.v, v), step_v)
-        nxt = b.add(v, step_v)
+    more = b.icmp_unsigned(">", b.sub(end.v, v), step_v)
+    nxt = b.add(v, step_v)
     b.store(nxt, slot)
     b.cbranch(more, body, done)
     b.position_at_end(done)
