@@ -23,17 +23,31 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def commit() -> str:
-    """The git commit being measured ($VYRE_COMMIT, .whl/COMMIT on the GPU machine, or git)."""
+    """The git commit being measured: $VYRE_COMMIT, else git, else .whl/COMMIT.
+
+    The GPU machine gets the tree without its .git, so a run there names the commit in
+    .whl/COMMIT; where git answers, that marker may be stale and is not read.
+    """
     if os.environ.get("VYRE_COMMIT"):
         return os.environ["VYRE_COMMIT"]
-    marker = ROOT / ".whl" / "COMMIT"
-    if marker.exists():
-        return marker.read_text().strip()
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                               text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        pass
+    marker = ROOT / ".whl" / "COMMIT"
+    return marker.read_text().strip() if marker.exists() else "unknown"
+
+
+def cpu_name() -> str:
+    """The host CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
 
 
 def environment() -> dict[str, Any]:

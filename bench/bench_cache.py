@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import ROOT, summary, wall_samples, write_result  # noqa: E402
+from bench._common import ROOT, cpu_name, summary, wall_samples, write_result  # noqa: E402
 
 DEFAULT_PROGRAMS = {
     "cpu_ref": "examples/matmul.vir",
@@ -206,14 +206,7 @@ def bench_backend(backend_name: str, program: str | None, procs: int, reps: int)
 
 
 def _machine() -> dict[str, Any]:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     # Other work on the machine skews every timing here; record how busy it was.
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"host": platform.node(), "system": platform.platform(), "cpu": cpu,

@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import vyre  # noqa: E402
+from bench._common import commit, cpu_name  # noqa: E402
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
@@ -220,16 +220,8 @@ CASES = {
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
+        "cpu": cpu_name(), "cores": os.cpu_count(), "platform": platform.platform(),
         "python": platform.python_version(), "numpy": np.__version__,
         "load_average_1m": os.getloadavg()[0],  # other work on the machine skews timings
     }
@@ -238,14 +230,6 @@ def machine() -> dict[str, Any]:
 def _shown(path: Path) -> str:
     path = path.resolve()
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     now = dt.datetime.now(dt.UTC)
     report = {
         "benchmark": "cpu_ref", "date": now.isoformat(timespec="seconds"),
-        "git_commit": git_commit(), "command": " ".join(["python", _shown(Path(sys.argv[0])), *sys.argv[1:]]),
+        "git_commit": commit(), "command": " ".join(["python", _shown(Path(sys.argv[0])), *sys.argv[1:]]),
         "machine": machine(), "repeat": args.repeat, "quick": args.quick,
         "targets": {"saxpy_ratio_max": 5.0, "matmul_256_seconds_max": 3.0},
         "results": results,
