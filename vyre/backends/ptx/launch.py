@@ -35,18 +35,11 @@ from vyre.backends.ptx.memory import DeviceArray, HostMappedArray
 from vyre.errors import ArgumentError
 from vyre.ir.nodes import Buffer, Kernel, Param
 from vyre.ir.ops import Placement, ScalarType
+from vyre.lower.abi import CTYPES
 
 # Storage for each scalar parameter type.  bool is passed as one byte (vyre.lower.abi) but
 # kept in four, so the driver reads defined bytes whatever width the PTX declares.
-_CTYPES: dict[ScalarType, type] = {
-    ScalarType.BOOL: ctypes.c_uint32,
-    ScalarType.I32: ctypes.c_int32,
-    ScalarType.U32: ctypes.c_uint32,
-    ScalarType.I64: ctypes.c_int64,
-    ScalarType.U64: ctypes.c_uint64,
-    ScalarType.F32: ctypes.c_float,
-    ScalarType.F64: ctypes.c_double,
-}
+_CTYPES: dict[ScalarType, type] = {**CTYPES, ScalarType.BOOL: ctypes.c_uint32}
 _F32_MAX = float(np.finfo(np.float32).max)
 _STRUCT_CODES: dict[type, str] = {
     ctypes.c_uint32: "I", ctypes.c_int32: "i", ctypes.c_uint64: "Q", ctypes.c_int64: "q",
