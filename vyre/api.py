@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-import weakref
 from collections import OrderedDict
 from typing import Any
 
 from vyre.backends.base import CompileOptions, Executable
 from vyre.ir.nodes import Kernel, Module
+from vyre.memo import IdentityMemo
 
 
 def parse(text: str, file: str | None = None) -> Module:
@@ -53,34 +53,44 @@ def compile(  # noqa: A001 - the natural name for the library's main entry point
 # Validated, type-resolved kernels by the program they came from.  Programs are immutable, so
 # checking one again gives the same answer; remembering it keeps a repeated vyre.compile of
 # the same program a memory-cache hit of a few microseconds instead of a full validation.
-_CHECKED_LIMIT = 256
-_checked: OrderedDict[tuple[Any, str | None], tuple[Any, Kernel]] = OrderedDict()
-_checked_lock = threading.Lock()
+# Nodes are remembered while they live; texts (which cannot be weakly referenced) by value,
+# the most recent few.
+_checked_nodes: IdentityMemo[dict[str | None, Kernel]] = IdentityMemo()
+_checked_texts: OrderedDict[tuple[str, str | None], Kernel] = OrderedDict()
+_TEXTS_LIMIT = 256
+_texts_lock = threading.Lock()
 
 
 def _checked_kernel(program: Module | Kernel | str, kernel: str | None) -> Kernel:
     """The chosen kernel of ``program``, validated and type-resolved (remembered per program)."""
+    if isinstance(program, str):
+        with _texts_lock:
+            hit = _checked_texts.get((program, kernel))
+            if hit is not None:
+                _checked_texts.move_to_end((program, kernel))
+                return hit
+        chosen = _check(parse(program), kernel)
+        with _texts_lock:
+            _checked_texts[(program, kernel)] = chosen
+            while len(_checked_texts) > _TEXTS_LIMIT:
+                _checked_texts.popitem(last=False)
+        return chosen
+    by_name = _checked_nodes.get(program)
+    if by_name is None:
+        by_name = {}
+        _checked_nodes.put(program, by_name)
+    if kernel not in by_name:
+        by_name[kernel] = _check(program, kernel)
+    return by_name[kernel]
+
+
+def _check(program: Module | Kernel, kernel: str | None) -> Kernel:
     from vyre.ir.infer import resolve
     from vyre.ir.validate import validate
 
-    # Text is keyed by value; nodes by identity (hashing a node walks the whole tree).
-    key = (program if isinstance(program, str) else id(program), kernel)
-    with _checked_lock:
-        hit = _checked.get(key)
-        if hit is not None and (isinstance(program, str) or hit[0]() is program):
-            _checked.move_to_end(key)
-            return hit[1]
-    module = parse(program) if isinstance(program, str) else program
-    if isinstance(module, Kernel):
-        module = Module((module,), span=module.span)
+    module = Module((program,), span=program.span) if isinstance(program, Kernel) else program
     validate(module)
-    chosen = resolve(module.kernel(kernel))
-    owner = program if isinstance(program, str) else weakref.ref(program)
-    with _checked_lock:
-        _checked[key] = (owner, chosen)
-        while len(_checked) > _CHECKED_LIMIT:
-            _checked.popitem(last=False)
-    return chosen
+    return resolve(module.kernel(kernel))
 
 
 def fingerprint(program: Module | Kernel) -> str:
